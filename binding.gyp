@@ -1,0 +1,29 @@
+{
+  "targets": [
+    {
+      "target_name": "finetune",
+      "sources": [
+        "native/src/binding.cc",
+        "native/src/ops_tensor.cc",
+        "native/src/ops_math.cc",
+        "native/src/ops_shape.cc",
+        "native/src/ops_nn.cc",
+        "native/src/ops_optim.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!@(node native/libtorch.mjs include)"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "<!@(node native/libtorch.mjs defines)"
+      ],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "ldflags": ["<!@(node native/libtorch.mjs ldflags)"],
+      "libraries": ["<!@(node native/libtorch.mjs libs)"]
+    }
+  ]
+}

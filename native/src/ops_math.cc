@@ -1,0 +1,127 @@
+// Pointwise math, comparisons, reductions and matrix products. Second operands go through
+// Args::operand, so a JavaScript number behaves as a Python scalar would.
+#include "binding.h"
+
+namespace ft {
+namespace {
+
+at::OptionalIntArrayRef dims(const c10::optional<std::vector<int64_t>>& d) {
+  if (!d) return c10::nullopt;
+  return at::IntArrayRef(*d);
+}
+
+// x.op() and the in-place x.op_().
+#define UNARY(name, fn)                                                             \
+  {#name, [](Args& a) -> Result { return at::fn(a.tensor(0)); }},                  \
+  {#name "_", [](Args& a) -> Result { a.tensor(0).fn##_(); return None{}; }}
+
+// x.op(y) and x.op_(y), y a tensor or a number.
+#define BINARY(name, fn)                                                                 \
+  {#name, [](Args& a) -> Result { return at::fn(a.tensor(0), a.operand(1)); }},         \
+  {#name "_", [](Args& a) -> Result { a.tensor(0).fn##_(a.operand(1)); return None{}; }}
+
+// A predicate: no in-place form.
+#define TEST(name, fn) {#name, [](Args& a) -> Result { return at::fn(a.tensor(0)); }}
+
+Result maxOrMin(Args& a, bool isMax) {
+  at::Tensor& t = a.tensor(0);
+  if (!a.has(1)) return isMax ? at::max(t) : at::min(t);
+  auto [values, indices] = isMax ? at::max(t, a.int64(1), a.boolean(2, false)) : at::min(t, a.int64(1), a.boolean(2, false));
+  return std::vector<at::Tensor>{values, indices};
+}
+
+const OpTable table({
+    UNARY(neg, neg), UNARY(abs, abs), UNARY(exp, exp), UNARY(log, log), UNARY(log2, log2),
+    UNARY(log1p, log1p), UNARY(expm1, expm1), UNARY(sqrt, sqrt), UNARY(rsqrt, rsqrt),
+    UNARY(tanh, tanh), UNARY(sigmoid, sigmoid), UNARY(relu, relu), UNARY(erf, erf),
+    UNARY(erfinv, erfinv), UNARY(sin, sin), UNARY(cos, cos), UNARY(floor, floor),
+    UNARY(ceil, ceil), UNARY(round, round), UNARY(trunc, trunc), UNARY(sign, sign),
+    UNARY(reciprocal, reciprocal), UNARY(square, square), UNARY(logicalNot, logical_not),
+    {"silu", [](Args& a) -> Result { return at::silu(a.tensor(0)); }},
+    TEST(isnan, isnan), TEST(isinf, isinf), TEST(isfinite, isfinite),
+
+    BINARY(mul, mul), BINARY(pow, pow), BINARY(remainder, remainder), BINARY(fmod, fmod),
+    {"maximum", [](Args& a) -> Result { return at::maximum(a.tensor(0), a.tensor(1)); }},
+    {"minimum", [](Args& a) -> Result { return at::minimum(a.tensor(0), a.tensor(1)); }},
+    BINARY(eq, eq), BINARY(ne, ne), BINARY(lt, lt), BINARY(le, le), BINARY(gt, gt), BINARY(ge, ge),
+    BINARY(logicalAnd, logical_and), BINARY(logicalOr, logical_or), BINARY(logicalXor, logical_xor),
+
+    // add/sub take alpha; div takes rounding_mode ('trunc' | 'floor'), as in PyTorch.
+    {"add", [](Args& a) -> Result { return at::add(a.tensor(0), a.operand(1), a.scalar(2, 1)); }},
+    {"add_", [](Args& a) -> Result { a.tensor(0).add_(a.operand(1), a.scalar(2, 1)); return None{}; }},
+    {"sub", [](Args& a) -> Result { return at::sub(a.tensor(0), a.operand(1), a.scalar(2, 1)); }},
+    {"sub_", [](Args& a) -> Result { a.tensor(0).sub_(a.operand(1), a.scalar(2, 1)); return None{}; }},
+    {"div", [](Args& a) -> Result {
+       if (!a.has(2)) return at::div(a.tensor(0), a.operand(1));
+       return at::div(a.tensor(0), a.operand(1), a.str(2));
+     }},
+    {"div_", [](Args& a) -> Result {
+       if (!a.has(2)) a.tensor(0).div_(a.operand(1));
+       else a.tensor(0).div_(a.operand(1), a.str(2));
+       return None{};
+     }},
+    {"rpow", [](Args& a) -> Result { return at::pow(a.scalar(1), a.tensor(0)); }},
+    {"gelu", [](Args& a) -> Result { return at::gelu(a.tensor(0), a.str(1, "none")); }},
+    {"clamp", [](Args& a) -> Result { return at::clamp(a.tensor(0), a.optScalar(1), a.optScalar(2)); }},
+    {"clamp_", [](Args& a) -> Result { at::clamp_(a.tensor(0), a.optScalar(1), a.optScalar(2)); return None{}; }},
+    {"softplus", [](Args& a) -> Result { return at::softplus(a.tensor(0), a.scalar(1, 1), a.scalar(2, 20)); }},
+    {"leakyRelu", [](Args& a) -> Result { return at::leaky_relu(a.tensor(0), a.scalar(1, 0.01)); }},
+    {"where", [](Args& a) -> Result { return at::where(a.tensor(0), a.operand(1), a.operand(2)); }},
+    {"maskedFill", [](Args& a) -> Result { return at::masked_fill(a.tensor(0), a.tensor(1), a.operand(2)); }},
+    {"maskedFill_", [](Args& a) -> Result { a.tensor(0).masked_fill_(a.tensor(1), a.operand(2)); return None{}; }},
+    {"lerp", [](Args& a) -> Result { return at::lerp(a.tensor(0), a.tensor(1), a.operand(2)); }},
+    {"addcmul", [](Args& a) -> Result { return at::addcmul(a.tensor(0), a.tensor(1), a.tensor(2), a.scalar(3, 1)); }},
+    {"addcdiv", [](Args& a) -> Result { return at::addcdiv(a.tensor(0), a.tensor(1), a.tensor(2), a.scalar(3, 1)); }},
+    {"fill_", [](Args& a) -> Result { a.tensor(0).fill_(a.operand(1)); return None{}; }},
+    {"zero_", [](Args& a) -> Result { a.tensor(0).zero_(); return None{}; }},
+
+    // ---- reductions: (t, dims?, keepdim?, ...)
+    {"sum", [](Args& a) -> Result { return at::sum(a.tensor(0), dims(a.optInts(1)), a.boolean(2, false), a.optDtype(3)); }},
+    {"mean", [](Args& a) -> Result {
+       at::Tensor& t = a.tensor(0);
+       if (!a.has(1)) return at::mean(t, a.optDtype(3));
+       return at::mean(t, a.ints(1), a.boolean(2, false), a.optDtype(3));
+     }},
+    {"prod", [](Args& a) -> Result {
+       if (!a.has(1)) return at::prod(a.tensor(0), a.optDtype(3));
+       return at::prod(a.tensor(0), a.int64(1), a.boolean(2, false), a.optDtype(3));
+     }},
+    {"max", [](Args& a) -> Result { return maxOrMin(a, true); }},
+    {"min", [](Args& a) -> Result { return maxOrMin(a, false); }},
+    {"amax", [](Args& a) -> Result { return at::amax(a.tensor(0), a.has(1) ? a.ints(1) : std::vector<int64_t>{}, a.boolean(2, false)); }},
+    {"amin", [](Args& a) -> Result { return at::amin(a.tensor(0), a.has(1) ? a.ints(1) : std::vector<int64_t>{}, a.boolean(2, false)); }},
+    {"argmax", [](Args& a) -> Result { return at::argmax(a.tensor(0), a.optInt64(1), a.boolean(2, false)); }},
+    {"argmin", [](Args& a) -> Result { return at::argmin(a.tensor(0), a.optInt64(1), a.boolean(2, false)); }},
+    // var/std: (t, dims?, correction=1, keepdim?)
+    {"var", [](Args& a) -> Result { return at::var(a.tensor(0), dims(a.optInts(1)), a.int64(2, 1), a.boolean(3, false)); }},
+    {"std", [](Args& a) -> Result { return at::std(a.tensor(0), dims(a.optInts(1)), a.int64(2, 1), a.boolean(3, false)); }},
+    // norm: (t, p=2, dims?, keepdim?)
+    {"norm", [](Args& a) -> Result { return at::linalg_vector_norm(a.tensor(0), a.scalar(1, 2), dims(a.optInts(2)), a.boolean(3, false)); }},
+    {"logsumexp", [](Args& a) -> Result { return at::logsumexp(a.tensor(0), a.ints(1), a.boolean(2, false)); }},
+    {"softmax", [](Args& a) -> Result { return at::softmax(a.tensor(0), a.int64(1), a.optDtype(2)); }},
+    {"logSoftmax", [](Args& a) -> Result { return at::log_softmax(a.tensor(0), a.int64(1), a.optDtype(2)); }},
+    {"cumsum", [](Args& a) -> Result { return at::cumsum(a.tensor(0), a.int64(1), a.optDtype(2)); }},
+    {"all", [](Args& a) -> Result { return a.has(1) ? at::all(a.tensor(0), a.int64(1), a.boolean(2, false)) : at::all(a.tensor(0)); }},
+    {"any", [](Args& a) -> Result { return a.has(1) ? at::any(a.tensor(0), a.int64(1), a.boolean(2, false)) : at::any(a.tensor(0)); }},
+    {"sort", [](Args& a) -> Result {
+       auto [values, indices] = at::sort(a.tensor(0), a.boolean(3, false), a.int64(1, -1), a.boolean(2, false));
+       return std::vector<at::Tensor>{values, indices};
+     }},
+    {"topk", [](Args& a) -> Result {
+       auto [values, indices] = at::topk(a.tensor(0), a.int64(1), a.int64(2, -1), a.boolean(3, true), a.boolean(4, true));
+       return std::vector<at::Tensor>{values, indices};
+     }},
+    {"equal", [](Args& a) -> Result { return at::equal(a.tensor(0), a.tensor(1)); }},
+    {"allclose", [](Args& a) -> Result { return at::allclose(a.tensor(0), a.tensor(1), a.number(2, 1e-5), a.number(3, 1e-8), a.boolean(4, false)); }},
+
+    // ---- matrix products
+    {"matmul", [](Args& a) -> Result { return at::matmul(a.tensor(0), a.tensor(1)); }},
+    {"mm", [](Args& a) -> Result { return at::mm(a.tensor(0), a.tensor(1)); }},
+    {"bmm", [](Args& a) -> Result { return at::bmm(a.tensor(0), a.tensor(1)); }},
+    {"outer", [](Args& a) -> Result { return at::outer(a.tensor(0), a.tensor(1)); }},
+    {"linear", [](Args& a) -> Result { return at::linear(a.tensor(0), a.tensor(1), a.optTensor(2)); }},
+    {"einsum", [](Args& a) -> Result { return at::einsum(a.str(0), a.tensors(1)); }},
+});
+
+}  // namespace
+}  // namespace ft

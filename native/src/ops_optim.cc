@@ -1,0 +1,136 @@
+// Optimizer kernels. Each takes whole parameter lists so that a step is one native call;
+// float32 CPU tensors take a fused single pass over memory, others the op-by-op path.
+// The arithmetic follows torch/optim/adamw.py (_single_tensor_adamw, PyTorch 1.13).
+#include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
+
+#include <cmath>
+
+#include "binding.h"
+
+namespace ft {
+namespace {
+
+struct AdamHyper {
+  double lr, beta1, beta2, eps, weightDecay;
+  bool amsgrad, maximize, decoupled;
+};
+
+bool fusable(const std::vector<const at::Tensor*>& ts) {
+  for (const at::Tensor* t : ts) {
+    if (t->scalar_type() != at::kFloat || !t->device().is_cpu() || !t->is_contiguous()) return false;
+  }
+  return true;
+}
+
+void adamFused(at::Tensor& param, const at::Tensor& gradT, at::Tensor& expAvg, at::Tensor& expAvgSq, at::Tensor* maxSq,
+               const AdamHyper& h, double step) {
+  float* p = param.data_ptr<float>();
+  const float* g = gradT.data_ptr<float>();
+  float* m = expAvg.data_ptr<float>();
+  float* v = expAvgSq.data_ptr<float>();
+  float* vmax = maxSq ? maxSq->data_ptr<float>() : nullptr;
+  const float decay = static_cast<float>(1.0 - h.lr * h.weightDecay);
+  const float wd = static_cast<float>(h.weightDecay);
+  const float b1 = static_cast<float>(h.beta1), c1 = static_cast<float>(1.0 - h.beta1);
+  const float b2 = static_cast<float>(h.beta2), c2 = static_cast<float>(1.0 - h.beta2);
+  const float bc2sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(h.beta2, step)));
+  const float negStepSize = static_cast<float>(-(h.lr / (1.0 - std::pow(h.beta1, step))));
+  const float eps = static_cast<float>(h.eps);
+  const bool decoupled = h.decoupled, maximize = h.maximize;
+  at::parallel_for(0, param.numel(), 16384, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; i++) {
+      float grad = maximize ? -g[i] : g[i];
+      float pi = p[i];
+      if (decoupled) pi *= decay;
+      else if (wd != 0.0f) grad += pi * wd;
+      float mi = m[i] * b1 + grad * c1;
+      float vi = v[i] * b2 + c2 * grad * grad;
+      m[i] = mi;
+      v[i] = vi;
+      float second = vi;
+      if (vmax) {
+        second = std::max(vmax[i], vi);
+        vmax[i] = second;
+      }
+      float denom = std::sqrt(second) / bc2sqrt + eps;
+      p[i] = pi + negStepSize * (mi / denom);
+    }
+  });
+}
+
+void adamOps(at::Tensor& param, at::Tensor grad, at::Tensor& expAvg, at::Tensor& expAvgSq, at::Tensor* maxSq,
+             const AdamHyper& h, double step) {
+  if (h.maximize) grad = -grad;
+  if (h.decoupled) param.mul_(1 - h.lr * h.weightDecay);
+  else if (h.weightDecay != 0) grad = grad.add(param, h.weightDecay);
+  expAvg.mul_(h.beta1).add_(grad, 1 - h.beta1);
+  expAvgSq.mul_(h.beta2).addcmul_(grad, grad, 1 - h.beta2);
+  double stepSize = h.lr / (1 - std::pow(h.beta1, step));
+  double bc2sqrt = std::sqrt(1 - std::pow(h.beta2, step));
+  at::Tensor denom;
+  if (maxSq) {
+    at::maximum_out(*maxSq, *maxSq, expAvgSq);
+    denom = (maxSq->sqrt() / bc2sqrt).add_(h.eps);
+  } else {
+    denom = (expAvgSq.sqrt() / bc2sqrt).add_(h.eps);
+  }
+  param.addcdiv_(expAvg, denom, -stepSize);
+}
+
+// (params, grads, expAvgs, expAvgSqs, maxExpAvgSqs|null, steps, lr, beta1, beta2, eps, weightDecay,
+//  amsgrad, maximize, decoupled). steps[i] is parameter i's step count after this step.
+Result adamStep(Args& a) {
+  std::vector<at::Tensor> params = a.tensors(0), grads = a.tensors(1), expAvgs = a.tensors(2), expAvgSqs = a.tensors(3);
+  std::vector<at::Tensor> maxSqs = a.has(4) ? a.tensors(4) : std::vector<at::Tensor>{};
+  std::vector<int64_t> steps = a.ints(5);
+  AdamHyper h{a.number(6), a.number(7), a.number(8), a.number(9), a.number(10),
+              a.boolean(11, false), a.boolean(12, false), a.boolean(13, true)};
+  size_t n = params.size();
+  if (grads.size() != n || expAvgs.size() != n || expAvgSqs.size() != n || steps.size() != n ||
+      (h.amsgrad && maxSqs.size() != n)) {
+    throw ArgError("parameter, gradient, state and step lists differ in length");
+  }
+  at::NoGradGuard noGrad;
+  for (size_t i = 0; i < n; i++) {
+    at::Tensor* maxSq = h.amsgrad ? &maxSqs[i] : nullptr;
+    if (!params[i].sizes().equals(grads[i].sizes())) {
+      throw ArgError("parameter " + std::to_string(i) + " and its gradient differ in shape");
+    }
+    std::vector<const at::Tensor*> all{&params[i], &grads[i], &expAvgs[i], &expAvgSqs[i]};
+    if (maxSq) all.push_back(maxSq);
+    if (fusable(all)) adamFused(params[i], grads[i], expAvgs[i], expAvgSqs[i], maxSq, h, static_cast<double>(steps[i]));
+    else adamOps(params[i], grads[i], expAvgs[i], expAvgSqs[i], maxSq, h, static_cast<double>(steps[i]));
+  }
+  return None{};
+}
+
+// (grads, maxNorm, normType, errorIfNonfinite) -> total norm; scales grads in place when above maxNorm.
+// As torch.nn.utils.clip_grad_norm_: the norm of the per-tensor norms, and coef = max/(total+1e-6).
+Result clipGradNorm(Args& a) {
+  std::vector<at::Tensor> grads = a.tensors(0);
+  double maxNorm = a.number(1);
+  double normType = a.number(2, 2.0);
+  at::NoGradGuard noGrad;
+  if (grads.empty()) return at::zeros({});
+  std::vector<at::Tensor> norms;
+  norms.reserve(grads.size());
+  for (const auto& g : grads) norms.push_back(std::isinf(normType) ? g.abs().max() : at::linalg_vector_norm(g, normType));
+  at::Tensor stacked = at::stack(norms);
+  at::Tensor total = std::isinf(normType) ? stacked.max() : at::linalg_vector_norm(stacked, normType);
+  if (a.boolean(3, false) && !std::isfinite(total.item<double>())) {
+    throw ArgError("the total norm of order " + std::to_string(normType) +
+                   " for gradients is non-finite, so it cannot be clipped");
+  }
+  at::Tensor coef = at::clamp(maxNorm / (total + 1e-6), c10::nullopt, 1.0);
+  for (auto& g : grads) g.mul_(coef.to(g.device()));
+  return total;
+}
+
+const OpTable table({
+    {"adamStep", adamStep},
+    {"clipGradNorm", clipGradNorm},
+});
+
+}  // namespace
+}  // namespace ft

@@ -1,0 +1,228 @@
+// Tensor creation, conversion to and from JavaScript, metadata, autograd and global state.
+#include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/variable.h>
+#include <torch/version.h>
+
+#include <cstring>
+
+#include "binding.h"
+
+namespace ft {
+namespace {
+
+// Factories share one argument layout after their own: dtype, device, requiresGrad.
+at::Tensor finish(at::Tensor t, const Args& a, size_t requiresGradIndex) {
+  if (a.boolean(requiresGradIndex, false)) t.set_requires_grad(true);
+  return t;
+}
+
+template <typename T>
+Napi::Value typedArray(Napi::Env env, Napi::ArrayBuffer buffer, size_t length, napi_typedarray_type type) {
+  return Napi::TypedArrayOf<T>::New(env, length, buffer, 0, type);
+}
+
+// A TypedArray over the tensor's memory (zero-copy for contiguous CPU tensors). The
+// ArrayBuffer holds its own reference, so the memory outlives dispose() of the handle.
+Napi::Value dataView(Args& a) {
+  Napi::Env env = a.env();
+  at::Tensor t = a.tensor(0).detach();
+  if (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
+  t = t.to(at::kCPU).contiguous();
+  size_t n = static_cast<size_t>(t.numel());
+  Napi::ArrayBuffer buffer;
+  if (t.nbytes() == 0) {
+    buffer = Napi::ArrayBuffer::New(env, 0);
+  } else {
+    auto* keep = new at::Tensor(t);
+    buffer = Napi::ArrayBuffer::New(env, t.data_ptr(), t.nbytes(), [](Napi::Env, void*, at::Tensor* h) { delete h; }, keep);
+  }
+  switch (t.scalar_type()) {
+    case at::kFloat: return typedArray<float>(env, buffer, n, napi_float32_array);
+    case at::kDouble: return typedArray<double>(env, buffer, n, napi_float64_array);
+    case at::kLong: return typedArray<int64_t>(env, buffer, n, napi_bigint64_array);
+    case at::kInt: return typedArray<int32_t>(env, buffer, n, napi_int32_array);
+    case at::kShort: return typedArray<int16_t>(env, buffer, n, napi_int16_array);
+    case at::kChar: return typedArray<int8_t>(env, buffer, n, napi_int8_array);
+    case at::kByte:
+    case at::kBool: return typedArray<uint8_t>(env, buffer, n, napi_uint8_array);
+    default: throw ArgError(std::string("data(): unsupported dtype ") + dtypeName(t.scalar_type()));
+  }
+}
+
+// The tensor's bytes as a Uint8Array (zero-copy for contiguous CPU tensors), any dtype.
+Napi::Value rawBytes(Args& a) {
+  Napi::Env env = a.env();
+  at::Tensor t = a.tensor(0).detach().to(at::kCPU).contiguous();
+  if (t.nbytes() == 0) return Napi::Uint8Array::New(env, 0);
+  auto* keep = new at::Tensor(t);
+  auto buffer = Napi::ArrayBuffer::New(env, t.data_ptr(), t.nbytes(), [](Napi::Env, void*, at::Tensor* h) { delete h; }, keep);
+  return Napi::Uint8Array::New(env, t.nbytes(), buffer, 0);
+}
+
+// Copies a TypedArray, Buffer or ArrayBuffer into a new tensor of the given shape and dtype.
+at::Tensor fromBuffer(Args& a) {
+  Napi::Value v = a.raw(0);
+  const uint8_t* data = nullptr;
+  size_t bytes = 0;
+  if (v.IsTypedArray()) {
+    auto arr = v.As<Napi::TypedArray>();
+    data = static_cast<const uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
+    bytes = arr.ByteLength();
+  } else if (v.IsArrayBuffer()) {
+    auto arr = v.As<Napi::ArrayBuffer>();
+    data = static_cast<const uint8_t*>(arr.Data());
+    bytes = arr.ByteLength();
+  } else {
+    throw ArgError("argument 0: expected a TypedArray, Buffer or ArrayBuffer");
+  }
+  std::vector<int64_t> shape = a.ints(1);
+  at::ScalarType type = a.dtype(2);
+  for (int64_t d : shape) {
+    if (d < 0) throw ArgError("argument 1: negative dimension " + std::to_string(d));
+  }
+  at::Tensor t = at::empty(shape, at::TensorOptions().dtype(type));
+  if (t.nbytes() != bytes) {
+    throw ArgError("buffer holds " + std::to_string(bytes) + " bytes but shape and dtype " + dtypeName(type) +
+                   " need " + std::to_string(t.nbytes()));
+  }
+  if (bytes > 0) std::memcpy(t.data_ptr(), data, bytes);
+  at::Device device = a.device(3);
+  if (!device.is_cpu()) t = t.to(device);
+  return finish(t, a, 4);
+}
+
+Result item(Args& a) {
+  at::Tensor& t = a.tensor(0);
+  at::Scalar s = t.item();
+  if (s.isBoolean()) return s.toBool();
+  if (s.isIntegral(false)) return s.toLong();
+  return s.toDouble();
+}
+
+Result backward(Args& a) {
+  at::Tensor& t = a.tensor(0);
+  std::vector<at::Tensor> grads;
+  if (auto g = a.optTensor(1)) grads.push_back(*g);
+  bool create = a.boolean(3, false);
+  bool retain = a.has(2) ? a.boolean(2, false) : create;
+  torch::autograd::backward({t}, grads, retain, create);
+  return None{};
+}
+
+// torch.autograd.grad(outputs, inputs, gradOutputs?, retainGraph, createGraph, allowUnused)
+Result autogradGrad(Args& a) {
+  std::vector<at::Tensor> outputs = a.tensors(0), inputs = a.tensors(1);
+  std::vector<at::Tensor> gradOutputs = a.has(2) ? a.tensors(2) : std::vector<at::Tensor>{};
+  bool create = a.boolean(4, false);
+  bool retain = a.has(3) ? a.boolean(3, false) : create;
+  return torch::autograd::grad(outputs, inputs, gradOutputs, retain, create, a.boolean(5, false));
+}
+
+Result gradFn(Args& a) {
+  const auto& fn = a.tensor(0).grad_fn();
+  if (!fn) return Napi::Value(a.env().Null());
+  return fn->name();
+}
+
+Result setGrad(Args& a) {
+  at::Tensor& t = a.tensor(0);
+  if (a.has(1)) t.mutable_grad() = a.tensor(1);
+  else t.mutable_grad().reset();
+  return None{};
+}
+
+const OpTable table({
+    // ---- creation: (shape, dtype?, device?, requiresGrad?)
+    {"zeros", [](Args& a) -> Result { return finish(at::zeros(a.ints(0), a.options(1, 2)), a, 3); }},
+    {"ones", [](Args& a) -> Result { return finish(at::ones(a.ints(0), a.options(1, 2)), a, 3); }},
+    {"empty", [](Args& a) -> Result { return finish(at::empty(a.ints(0), a.options(1, 2)), a, 3); }},
+    {"rand", [](Args& a) -> Result { return finish(at::rand(a.ints(0), a.options(1, 2)), a, 3); }},
+    {"randn", [](Args& a) -> Result { return finish(at::randn(a.ints(0), a.options(1, 2)), a, 3); }},
+    {"full", [](Args& a) -> Result { return finish(at::full(a.ints(0), a.scalar(1), a.options(2, 3)), a, 4); }},
+    {"arange", [](Args& a) -> Result { return finish(at::arange(a.scalar(0), a.scalar(1), a.scalar(2), a.options(3, 4)), a, 5); }},
+    {"linspace", [](Args& a) -> Result { return finish(at::linspace(a.scalar(0), a.scalar(1), a.int64(2), a.options(3, 4)), a, 5); }},
+    {"eye", [](Args& a) -> Result { return finish(at::eye(a.int64(0), a.int64(1), a.options(2, 3)), a, 4); }},
+    {"randint", [](Args& a) -> Result {
+       at::TensorOptions o = a.options(3, 4);
+       if (!a.has(3)) o = o.dtype(at::kLong);
+       return finish(at::randint(a.int64(0), a.int64(1), a.ints(2), o), a, 5);
+     }},
+    {"randperm", [](Args& a) -> Result {
+       at::TensorOptions o = a.options(1, 2);
+       if (!a.has(1)) o = o.dtype(at::kLong);
+       return finish(at::randperm(a.int64(0), o), a, 3);
+     }},
+    {"scalarTensor", [](Args& a) -> Result { return finish(at::scalar_tensor(a.scalar(0), a.options(1, 2)), a, 3); }},
+    // ---- *Like: (tensor, dtype?, device?, requiresGrad?)
+    {"zerosLike", [](Args& a) -> Result { return finish(at::zeros_like(a.tensor(0), a.options(1, 2).device(a.has(2) ? a.device(2) : a.tensor(0).device())), a, 3); }},
+    {"onesLike", [](Args& a) -> Result { return finish(at::ones_like(a.tensor(0), a.options(1, 2).device(a.has(2) ? a.device(2) : a.tensor(0).device())), a, 3); }},
+    {"emptyLike", [](Args& a) -> Result { return finish(at::empty_like(a.tensor(0), a.options(1, 2).device(a.has(2) ? a.device(2) : a.tensor(0).device())), a, 3); }},
+    {"randLike", [](Args& a) -> Result { return finish(at::rand_like(a.tensor(0), a.options(1, 2).device(a.has(2) ? a.device(2) : a.tensor(0).device())), a, 3); }},
+    {"randnLike", [](Args& a) -> Result { return finish(at::randn_like(a.tensor(0), a.options(1, 2).device(a.has(2) ? a.device(2) : a.tensor(0).device())), a, 3); }},
+    {"fullLike", [](Args& a) -> Result { return finish(at::full_like(a.tensor(0), a.scalar(1), a.options(2, 3).device(a.has(3) ? a.device(3) : a.tensor(0).device())), a, 4); }},
+    // ---- JavaScript memory
+    {"fromBuffer", [](Args& a) -> Result { return fromBuffer(a); }},
+    {"data", [](Args& a) -> Result { return dataView(a); }},
+    {"rawBytes", [](Args& a) -> Result { return rawBytes(a); }},
+    {"item", item},
+    // ---- metadata
+    {"shape", [](Args& a) -> Result { return a.tensor(0).sizes().vec(); }},
+    {"stride", [](Args& a) -> Result { return a.tensor(0).strides().vec(); }},
+    {"dtype", [](Args& a) -> Result { return std::string(dtypeName(a.tensor(0).scalar_type())); }},
+    {"device", [](Args& a) -> Result { return a.tensor(0).device().str(); }},
+    {"numel", [](Args& a) -> Result { return a.tensor(0).numel(); }},
+    {"dim", [](Args& a) -> Result { return a.tensor(0).dim(); }},
+    {"isContiguous", [](Args& a) -> Result { return a.tensor(0).is_contiguous(); }},
+    {"sameStorage", [](Args& a) -> Result { return a.tensor(0).is_alias_of(a.tensor(1)); }},
+    // ---- conversion and copies
+    {"toDtype", [](Args& a) -> Result { return a.tensor(0).to(a.dtype(1), false, a.boolean(2, false)); }},
+    {"toDevice", [](Args& a) -> Result { return a.tensor(0).to(a.device(1), false, a.boolean(2, false)); }},
+    {"contiguous", [](Args& a) -> Result { return a.tensor(0).contiguous(); }},
+    {"clone", [](Args& a) -> Result { return a.tensor(0).clone(); }},
+    {"detach", [](Args& a) -> Result { return a.tensor(0).detach(); }},
+    {"detach_", [](Args& a) -> Result { a.tensor(0).detach_(); return None{}; }},
+    {"copy_", [](Args& a) -> Result { a.tensor(0).copy_(a.tensor(1)); return None{}; }},
+    {"setData", [](Args& a) -> Result { a.tensor(0).set_data(a.tensor(1)); return None{}; }},
+    // ---- autograd
+    {"requiresGrad", [](Args& a) -> Result { return a.tensor(0).requires_grad(); }},
+    {"setRequiresGrad", [](Args& a) -> Result { a.tensor(0).set_requires_grad(a.boolean(1, true)); return None{}; }},
+    {"isLeaf", [](Args& a) -> Result { return a.tensor(0).is_leaf(); }},
+    {"gradFn", gradFn},
+    {"grad", [](Args& a) -> Result { return a.tensor(0).grad(); }},
+    {"setGrad", setGrad},
+    {"retainGrad", [](Args& a) -> Result { a.tensor(0).retain_grad(); return None{}; }},
+    {"backward", backward},
+    {"autogradGrad", autogradGrad},
+    {"isGradEnabled", [](Args&) -> Result { return at::GradMode::is_enabled(); }},
+    {"setGradEnabled", [](Args& a) -> Result { at::GradMode::set_enabled(a.boolean(0, true)); return None{}; }},
+    // ---- global state
+    {"manualSeed", [](Args& a) -> Result { at::manual_seed(static_cast<uint64_t>(a.int64(0))); return None{}; }},
+    {"initialSeed", [](Args&) -> Result { return static_cast<int64_t>(at::detail::getDefaultCPUGenerator().current_seed()); }},
+    {"getRngState", [](Args&) -> Result {
+       auto gen = at::detail::getDefaultCPUGenerator();
+       std::lock_guard<std::mutex> lock(gen.mutex());
+       return gen.get_state();
+     }},
+    {"setRngState", [](Args& a) -> Result {
+       auto gen = at::detail::getDefaultCPUGenerator();
+       std::lock_guard<std::mutex> lock(gen.mutex());
+       gen.set_state(a.tensor(0));
+       return None{};
+     }},
+    {"setNumThreads", [](Args& a) -> Result {
+       int64_t n = a.int64(0);
+       if (n < 1) throw ArgError("argument 0: the number of threads must be at least 1");
+       at::set_num_threads(static_cast<int>(n));
+       return None{};
+     }},
+    {"getNumThreads", [](Args&) -> Result { return static_cast<int64_t>(at::get_num_threads()); }},
+    {"cudaIsAvailable", [](Args&) -> Result { return at::globalContext().hasCUDA(); }},
+    {"cudaDeviceCount", [](Args&) -> Result { return static_cast<int64_t>(at::globalContext().hasCUDA() ? at::getNumGPUs() : 0); }},
+    {"version", [](Args&) -> Result { return std::string(TORCH_VERSION); }},
+});
+
+}  // namespace
+}  // namespace ft

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what finetune needs on Debian (libtorch, a fast OpenMP BLAS) and builds the addon.
+# Runs as root or with sudo available. Elsewhere: set LIBTORCH=/path/to/libtorch and run `npm ci`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
+if [ -z "${LIBTORCH:-}" ] && command -v apt-get >/dev/null; then
+  packages="libtorch-dev libopenblas0-openmp"
+  # The PyTorch peer for benchmarks and the fixture scripts also want Python's torch.
+  if [ "${FINETUNE_WITH_PYTHON:-0}" = "1" ]; then packages="$packages python3-torch python3-sklearn"; fi
+  if ! dpkg -s $packages >/dev/null 2>&1; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $packages
+  fi
+fi
+npm ci --no-audit --no-fund

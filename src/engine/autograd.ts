@@ -1,0 +1,103 @@
+// Gradient mode and torch.autograd: noGrad/enableGrad contexts, grad(), and a numerical
+// gradient check used by the tests of every differentiable op.
+import { N } from './native.js';
+import { Tensor } from './tensor.js';
+import { tidy } from './scope.js';
+
+export function isGradEnabled(): boolean {
+  return N.isGradEnabled();
+}
+
+export function setGradEnabled(enabled: boolean): void {
+  N.setGradEnabled(enabled);
+}
+
+/** Runs fn with gradient mode set; restores the previous mode when fn (or its Promise) ends. */
+function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  const previous = N.isGradEnabled();
+  N.setGradEnabled(enabled);
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    N.setGradEnabled(previous);
+    throw error;
+  }
+  if (result instanceof Promise) {
+    return result.finally(() => N.setGradEnabled(previous)) as T;
+  }
+  N.setGradEnabled(previous);
+  return result;
+}
+
+/** torch.no_grad(): fn runs without recording autograd history. */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
+/** torch.enable_grad(): fn records history even inside noGrad. */
+export function enableGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+
+export interface GradOptions {
+  gradOutputs?: Tensor[];
+  retainGraph?: boolean;
+  createGraph?: boolean;
+  allowUnused?: boolean;
+}
+
+/** torch.autograd.grad: gradients of outputs with respect to inputs, without touching .grad. */
+export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? outputs : [outputs];
+  const ins = Array.isArray(inputs) ? inputs : [inputs];
+  return N.autogradGrad(outs, ins, options.gradOutputs, options.retainGraph, options.createGraph, options.allowUnused);
+}
+
+export interface GradcheckOptions {
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+}
+
+/**
+ * Compares autograd's gradient of sum(fn(inputs) * v), v random, with central finite
+ * differences, for every element of every input (float64 inputs with requiresGrad).
+ * Returns the largest discrepancy found and throws if any exceeds atol + rtol * |numerical|.
+ */
+export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): number {
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3 } = options;
+  for (const [i, t] of inputs.entries()) {
+    if (t.dtype !== 'float64') throw new TypeError(`gradcheck: input ${i} must be float64, got ${t.dtype}`);
+    if (!t.isContiguous() || t.device !== 'cpu') throw new TypeError(`gradcheck: input ${i} must be a contiguous CPU tensor`);
+  }
+  const differentiable = inputs.filter((t) => t.requiresGrad);
+  return tidy(() => {
+    const probe = N.randnLike(fn(...inputs).detach());
+    const objective = (): number => tidy(() => N.sum(N.mul(fn(...inputs), probe)).item());
+    const analytic = grad(N.sum(N.mul(fn(...inputs), probe)), differentiable, { allowUnused: true });
+    let worst = 0;
+    noGrad(() => {
+      differentiable.forEach((input, k) => {
+        const values = input.data() as Float64Array; // a live view of the input's memory
+        const expected = analytic[k]?.data() as Float64Array | undefined;
+        for (let e = 0; e < values.length; e++) {
+          const original = values[e];
+          values[e] = original + eps;
+          const plus = objective();
+          values[e] = original - eps;
+          const minus = objective();
+          values[e] = original;
+          const numerical = (plus - minus) / (2 * eps);
+          const analyticValue = expected ? expected[e] : 0;
+          const error = Math.abs(numerical - analyticValue);
+          worst = Math.max(worst, error);
+          if (error > atol + rtol * Math.abs(numerical)) {
+            throw new Error(`gradcheck: input ${inputs.indexOf(input)} element ${e}: analytical ${analyticValue} vs numerical ${numerical}`);
+          }
+        }
+      });
+    });
+    return worst;
+  });
+}

@@ -1,0 +1,164 @@
+// The safetensors format (https://huggingface.co/docs/safetensors): an 8-byte little-endian
+// header length, a JSON header {name: {dtype, shape, data_offsets}, __metadata__}, then the
+// tensors' bytes. Loading validates the whole header before any tensor is created; saving
+// writes a temporary file and renames it, so a crash never leaves a half-written file.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+
+import type { DType } from './dtype.js';
+import { itemSize } from './dtype.js';
+import { N } from './native.js';
+import type { Tensor } from './tensor.js';
+
+const TO_FORMAT: Record<DType, string> = {
+  float64: 'F64', float32: 'F32', float16: 'F16', bfloat16: 'BF16', int64: 'I64', int32: 'I32', int16: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
+};
+const FROM_FORMAT: Record<string, DType> = Object.fromEntries(Object.entries(TO_FORMAT).map(([k, v]) => [v, k as DType]));
+const MAX_HEADER = 100_000_000; // the reference implementation's limit
+
+export interface TensorInfo {
+  dtype: DType;
+  shape: number[];
+  dataOffsets: [number, number];
+}
+
+export interface SafetensorsFile {
+  tensors: Record<string, TensorInfo>;
+  metadata: Record<string, string>;
+  /** Where the tensor bytes start in the file. */
+  dataStart: number;
+}
+
+class SafetensorsError extends Error {
+  constructor(path: string, message: string) {
+    super(`safetensors: ${path}: ${message}`);
+    this.name = 'SafetensorsError';
+  }
+}
+
+/** Parses and validates the header of a safetensors file held in `bytes`. */
+export function parseSafetensorsHeader(bytes: Uint8Array, path = '<buffer>'): SafetensorsFile {
+  if (bytes.length < 8) throw new SafetensorsError(path, `file is ${bytes.length} bytes, too short for a header`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = Number(view.getBigUint64(0, true));
+  if (headerLength > MAX_HEADER) throw new SafetensorsError(path, `header length ${headerLength} exceeds ${MAX_HEADER}`);
+  if (8 + headerLength > bytes.length) {
+    throw new SafetensorsError(path, `header claims ${headerLength} bytes but the file has ${bytes.length - 8} after the length (truncated?)`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+  } catch (error) {
+    throw new SafetensorsError(path, `header is not valid UTF-8 JSON (${(error as Error).message})`);
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError(path, 'header is not a JSON object');
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.length - dataStart;
+  const tensors: Record<string, TensorInfo> = {};
+  let metadata: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (entry === null || typeof entry !== 'object' || Object.values(entry).some((v) => typeof v !== 'string')) {
+        throw new SafetensorsError(path, '__metadata__ must map strings to strings');
+      }
+      metadata = entry as Record<string, string>;
+      continue;
+    }
+    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const dtype = typeof e?.dtype === 'string' ? FROM_FORMAT[e.dtype] : undefined;
+    if (!dtype) throw new SafetensorsError(path, `tensor '${name}': unsupported dtype ${JSON.stringify(e?.dtype)}`);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new SafetensorsError(path, `tensor '${name}': shape must be a list of non-negative integers`);
+    }
+    const offsets = e.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
+      throw new SafetensorsError(path, `tensor '${name}': data_offsets must be [begin, end] with begin <= end`);
+    }
+    const expected = (e.shape as number[]).reduce((a, b) => a * b, 1) * itemSize(dtype);
+    if (offsets[1] - offsets[0] !== expected) {
+      throw new SafetensorsError(path, `tensor '${name}': ${offsets[1] - offsets[0]} bytes for shape [${e.shape}] ${dtype}, which needs ${expected}`);
+    }
+    if (offsets[1] > dataLength) {
+      throw new SafetensorsError(path, `tensor '${name}': bytes ${offsets[0]}..${offsets[1]} lie past the end of the data (${dataLength} bytes; truncated?)`);
+    }
+    tensors[name] = { dtype, shape: e.shape as number[], dataOffsets: [offsets[0], offsets[1]] };
+  }
+  // The format requires the tensors to tile the data exactly: no overlaps, no holes.
+  const spans = Object.entries(tensors).sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0]);
+  let cursor = 0;
+  for (const [name, info] of spans) {
+    if (info.dataOffsets[0] !== cursor) {
+      throw new SafetensorsError(path, `tensor '${name}' starts at byte ${info.dataOffsets[0]}, expected ${cursor} (overlapping or missing data)`);
+    }
+    cursor = info.dataOffsets[1];
+  }
+  if (cursor !== dataLength) throw new SafetensorsError(path, `${dataLength - cursor} bytes after the last tensor`);
+  return { tensors, metadata, dataStart };
+}
+
+/** Reads only the header (names, dtypes, shapes, metadata) of a safetensors file. */
+export function readSafetensorsHeader(path: string): SafetensorsFile {
+  return parseSafetensorsHeader(readFile(path), path);
+}
+
+function readFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new SafetensorsError(path, `cannot read: ${(error as Error).message}`);
+  }
+}
+
+/** Loads every tensor of a safetensors file (names as stored) onto the CPU. */
+export function loadSafetensors(path: string): Record<string, Tensor> {
+  const bytes = readFile(path);
+  const file = parseSafetensorsHeader(bytes, path);
+  const out: Record<string, Tensor> = {};
+  for (const [name, info] of Object.entries(file.tensors)) {
+    const slice = bytes.subarray(file.dataStart + info.dataOffsets[0], file.dataStart + info.dataOffsets[1]);
+    out[name] = N.fromBuffer(slice, info.shape, info.dtype);
+  }
+  return out;
+}
+
+/** Writes tensors (and string metadata) to a safetensors file, atomically. */
+export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
+  // Largest items first, then by name: the order Python's safetensors writes, which keeps alignment.
+  const names = Object.keys(tensors).sort((a, b) => itemSize(tensors[b].dtype) - itemSize(tensors[a].dtype) || (a < b ? -1 : a > b ? 1 : 0));
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length > 0) {
+    for (const [k, v] of Object.entries(metadata)) {
+      if (typeof v !== 'string') throw new TypeError(`saveSafetensors: metadata '${k}' must be a string`);
+    }
+    header.__metadata__ = metadata;
+  }
+  const payloads: Uint8Array[] = [];
+  let offset = 0;
+  for (const name of names) {
+    const t = tensors[name];
+    const bytes: Uint8Array = N.rawBytes(t);
+    header[name] = { dtype: TO_FORMAT[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes.length] };
+    payloads.push(bytes);
+    offset += bytes.length;
+  }
+  let json = Buffer.from(JSON.stringify(header), 'utf8');
+  const padded = Math.ceil(json.length / 8) * 8;
+  json = Buffer.concat([json, Buffer.alloc(padded - json.length, 0x20)]);
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(json.length));
+
+  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fd = openSync(temporary, 'w');
+  try {
+    for (const chunk of [length, json, ...payloads]) {
+      for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written, chunk.length - written);
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(temporary, path);
+  } catch (error) {
+    try { closeSync(fd); } catch { /* already closed */ }
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,68 @@
+// torch.nn.functional: the stateless forms of the layers and the losses.
+import { N } from '../engine/native.js';
+import type { Tensor } from '../engine/tensor.js';
+import type { DType } from '../engine/dtype.js';
+
+export type Reduction = 'none' | 'mean' | 'sum';
+
+export const relu = (input: Tensor): Tensor => N.relu(input);
+export const gelu = (input: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor => N.gelu(input, approximate);
+export const silu = (input: Tensor): Tensor => N.silu(input);
+export const tanh = (input: Tensor): Tensor => N.tanh(input);
+export const sigmoid = (input: Tensor): Tensor => N.sigmoid(input);
+export const softmax = (input: Tensor, dim: number, dtype?: DType): Tensor => N.softmax(input, dim, dtype);
+export const logSoftmax = (input: Tensor, dim: number, dtype?: DType): Tensor => N.logSoftmax(input, dim, dtype);
+export const dropout = (input: Tensor, p = 0.5, training = true): Tensor => N.dropout(input, p, training);
+export const linear = (input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor => N.linear(input, weight, bias);
+export const oneHot = (input: Tensor, numClasses = -1): Tensor => N.oneHot(input, numClasses);
+/** Constant padding; `pad` lists (before, after) pairs from the last dimension backwards. */
+export const pad = (input: Tensor, padding: readonly number[], value = 0): Tensor => N.pad(input, padding, value);
+
+export function layerNorm(input: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  return N.layerNorm(input, normalizedShape, weight, bias, eps);
+}
+
+export function embedding(input: Tensor, weight: Tensor, paddingIdx?: number | null): Tensor {
+  return N.embedding(weight, input, paddingIdx ?? -1);
+}
+
+export interface CrossEntropyOptions {
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+  reduction?: Reduction;
+  labelSmoothing?: number;
+}
+
+/** Targets are class indices (int64) or class probabilities (same shape as input). */
+export function crossEntropy(input: Tensor, target: Tensor, o: CrossEntropyOptions = {}): Tensor {
+  return N.crossEntropy(input, target, o.weight, o.reduction ?? 'mean', o.ignoreIndex ?? -100, o.labelSmoothing ?? 0);
+}
+
+export function nllLoss(input: Tensor, target: Tensor, o: Omit<CrossEntropyOptions, 'labelSmoothing'> = {}): Tensor {
+  return N.nllLoss(input, target, o.weight, o.reduction ?? 'mean', o.ignoreIndex ?? -100);
+}
+
+export function binaryCrossEntropyWithLogits(
+  input: Tensor, target: Tensor, o: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {},
+): Tensor {
+  return N.binaryCrossEntropyWithLogits(input, target, o.weight, o.posWeight, o.reduction ?? 'mean');
+}
+
+export const mseLoss = (input: Tensor, target: Tensor, o: { reduction?: Reduction } = {}): Tensor => N.mseLoss(input, target, o.reduction ?? 'mean');
+export const l1Loss = (input: Tensor, target: Tensor, o: { reduction?: Reduction } = {}): Tensor => N.l1Loss(input, target, o.reduction ?? 'mean');
+
+export interface AttentionOptions {
+  /** Added to the scores before softmax: 0 to attend, a large negative number to mask. */
+  attnMask?: Tensor | null;
+  dropoutP?: number;
+  training?: boolean;
+  scale?: number;
+}
+
+/**
+ * softmax(q kᵀ · scale + attnMask) v over the last two dimensions, scale defaulting to 1/√d.
+ * Returns the context and the attention probabilities (after dropout).
+ */
+export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, o: AttentionOptions = {}): [Tensor, Tensor] {
+  return N.attention(query, key, value, o.attnMask, o.dropoutP ?? 0, o.training ?? true, o.scale);
+}
