@@ -8,7 +8,8 @@
         "native/src/ops_math.cc",
         "native/src/ops_shape.cc",
         "native/src/ops_nn.cc",
-        "native/src/ops_optim.cc"
+        "native/src/ops_optim.cc",
+        "native/src/allocator.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -42,7 +42,11 @@ export function locateLibtorch() {
     );
   }
   const cuda = readdirSync(libdir).includes('libtorch_cuda.so');
-  return { include: [include, join(include, 'torch', 'csrc', 'api', 'include')], libdir, rpath: false, abi: 1, cuda };
+  // libtorch-dev pulls in OpenBLAS's pthread build, which Debian's alternatives prefer; its
+  // spinning threads fight libtorch's OpenMP ones. The OpenMP build is used when installed.
+  const openmpBlas = join(libdir, 'openblas-openmp');
+  const blasdir = existsSync(join(openmpBlas, 'libopenblas.so.0')) ? openmpBlas : undefined;
+  return { include: [include, join(include, 'torch', 'csrc', 'api', 'include')], libdir, rpath: false, abi: 1, cuda, blasdir };
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
@@ -54,7 +58,9 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   if (t.cuda) libs.push('-Wl,--no-as-needed', '-ltorch_cuda', '-lc10_cuda', '-Wl,--as-needed');
   const out = {
     include: t.include.join(' '),
-    ldflags: [`-L${t.libdir}`, ...(t.rpath ? [`-Wl,-rpath,${t.libdir}`] : [])].join(' '),
+    // DT_RPATH (not RUNPATH) so that it also steers libtorch's own search for libopenblas/libblas.
+    ldflags: [`-L${t.libdir}`, ...(t.rpath ? [`-Wl,-rpath,${t.libdir}`] : []),
+      ...(t.blasdir ? ['-Wl,--disable-new-dtags', `-Wl,-rpath,${t.blasdir}`] : [])].join(' '),
     libs: libs.join(' '),
     defines: `_GLIBCXX_USE_CXX11_ABI=${t.abi}`,
     json: JSON.stringify(t),

@@ -13,5 +13,13 @@ if [ -z "${LIBTORCH:-}" ] && command -v apt-get >/dev/null; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $packages
   fi
+  # libtorch-dev pulls in OpenBLAS's pthread build, which the alternatives prefer; its
+  # spinning threads fight OpenMP. Select the OpenMP build (the addon prefers it anyway;
+  # this also gives the PyTorch peer of the benchmarks the same BLAS).
+  multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+  for lib in libopenblas.so.0 libblas.so.3 liblapack.so.3; do
+    target="/usr/lib/$multiarch/openblas-openmp/$lib"
+    if [ -e "$target" ]; then $SUDO update-alternatives --quiet --set "$lib-$multiarch" "$target" || true; fi
+  done
 fi
 npm ci --no-audit --no-fund

@@ -176,6 +176,11 @@ const OpTable table({
     {"numel", [](Args& a) -> Result { return a.tensor(0).numel(); }},
     {"dim", [](Args& a) -> Result { return a.tensor(0).dim(); }},
     {"isContiguous", [](Args& a) -> Result { return a.tensor(0).is_contiguous(); }},
+    // [tensor references, storage references]: for leak hunting in tests
+    {"useCounts", [](Args& a) -> Result {
+       const at::Tensor& t = a.tensor(0);
+       return std::vector<int64_t>{static_cast<int64_t>(t.use_count()), static_cast<int64_t>(t.storage().use_count())};
+     }},
     {"sameStorage", [](Args& a) -> Result { return a.tensor(0).is_alias_of(a.tensor(1)); }},
     // ---- conversion and copies
     {"toDtype", [](Args& a) -> Result { return a.tensor(0).to(a.dtype(1), false, a.boolean(2, false)); }},

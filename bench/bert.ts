@@ -1,0 +1,75 @@
+// BERT training-step benchmark: finetune (bench/bert_step.ts) against the PyTorch peer
+// (../shared/peers/torch_bert_step.py) on the same machine, in one run. The two sides never
+// run at the same time: they alternate, REPEATS times each, and the median is compared.
+//   npx tsx bench/bert.ts [tiny,mini,base] [--repeats 3] [--threads N]
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const peer = join(here, '..', '..', 'shared', 'peers', 'torch_bert_step.py');
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const sizes = (args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a)) ?? 'tiny,mini,base').split(',');
+const repeats = option('--repeats', 3);
+const threads = option('--threads', 1);
+const CONFIG: Record<string, { batch: number; seq: number; steps: number }> = {
+  tiny: { batch: 32, seq: 128, steps: 10 },
+  mini: { batch: 32, seq: 128, steps: 5 },
+  small: { batch: 16, seq: 128, steps: 3 },
+  base: { batch: 8, seq: 128, steps: 3 },
+};
+if (!existsSync(peer)) {
+  console.error(`bench: the PyTorch peer ${peer} is missing (../shared not present)`);
+  process.exit(1);
+}
+const env = { ...process.env, OMP_NUM_THREADS: String(threads) };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function run(cmd: string, argv: string[]): string {
+  const r = spawnSync(cmd, argv, { env, encoding: 'utf8', cwd: join(here, '..') });
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+function ours(size: string): { ms: number; rss: number; gflops: number } {
+  const { batch, seq, steps } = CONFIG[size];
+  const line = run(process.execPath, ['--import', 'tsx', join(here, 'bert_step.ts'), size, String(batch), String(seq), String(steps), String(threads)]);
+  const r = JSON.parse(line.trim().split('\n').pop()!);
+  return { ms: r.msPerStep, rss: r.peakRssMiB, gflops: r.gflops };
+}
+
+function theirs(size: string): { ms: number; rss: number } {
+  const { batch, seq, steps } = CONFIG[size];
+  const wrapper = `import resource, runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); print('peak_rss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)`;
+  const out = run('/usr/bin/python3', ['-c', wrapper, peer, size, String(batch), String(seq), String(steps)]);
+  const ms = Number(/([\d.]+) ms\/step/.exec(out)![1]);
+  const rss = Number(/peak_rss_kib (\d+)/.exec(out)![1]) / 1024;
+  return { ms, rss };
+}
+
+const gemm = JSON.parse(run(process.execPath, ['--import', 'tsx', join(here, 'gemm.ts'), '4096', '768', '768', String(threads)]).trim()).gflops;
+console.log(`threads=${threads} repeats=${repeats} plain GEMM (4096x768x768): ${gemm.toFixed(1)} GFLOPS`);
+console.log('size  batch×seq  finetune ms/step  torch ms/step  finetune samples/s  torch samples/s  ratio  GEMM-eff  peak RSS ours/torch (MiB)');
+for (const size of sizes) {
+  const a: ReturnType<typeof ours>[] = [];
+  const b: ReturnType<typeof theirs>[] = [];
+  for (let i = 0; i < repeats; i++) {
+    a.push(ours(size));
+    b.push(theirs(size));
+  }
+  const { batch, seq } = CONFIG[size];
+  const oursMs = median(a.map((r) => r.ms));
+  const torchMs = median(b.map((r) => r.ms));
+  const eff = median(a.map((r) => r.gflops)) / gemm;
+  console.log([
+    size.padEnd(5), `${batch}×${seq}`.padStart(9), oursMs.toFixed(1).padStart(16), torchMs.toFixed(1).padStart(14),
+    (batch / oursMs * 1000).toFixed(1).padStart(18), (batch / torchMs * 1000).toFixed(1).padStart(16),
+    `${(torchMs / oursMs).toFixed(2)}x`.padStart(6), `${(eff * 100).toFixed(0)}%`.padStart(9),
+    `${Math.max(...a.map((r) => r.rss)).toFixed(0)}/${Math.max(...b.map((r) => r.rss)).toFixed(0)}`.padStart(26),
+  ].join('  '));
+}
