@@ -6,6 +6,8 @@ export type { DType, Device } from './dtype.js';
 export * from './factories.js';
 export * from './ops.js';
 export * from './random.js';
+export { memoryStats, emptyCache } from './memory.js';
+export type { MemoryStats } from './memory.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd.js';
 export * as autograd from './autograd.js';
 export { tidy, keep } from './scope.js';

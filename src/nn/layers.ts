@@ -168,7 +168,7 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     for (const [i, m] of this.#items.entries()) yield [String(i), m];
   }
 
-  forward(): never {
+  forward(..._args: unknown[]): unknown {
     throw new Error('ModuleList has no forward(); iterate over its modules');
   }
 }
@@ -179,6 +179,7 @@ export class Sequential extends ModuleList {
     super(modules);
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override forward(input: unknown): any {
     let x = input;
     for (const m of this) x = m.forward(x);
