@@ -48,8 +48,9 @@ function flatten(data: NestedArray | readonly NestedArray[]): { shape: number[];
 function inferDtype(values: (number | boolean)[]): DType {
   if (values.length > 0 && values.every((v) => typeof v === 'boolean')) return 'bool';
   if (values.some((v) => typeof v === 'boolean')) throw new TypeError('torch.tensor: cannot mix booleans and numbers');
-  // JavaScript has one number type: integral values give int64 (as Python ints do), others float32.
-  return values.every((v) => Number.isInteger(v)) ? 'int64' : 'float32';
+  // JavaScript has one number type: integral values give int64 (as Python ints do), others
+  // float32; an empty list is float32, as torch.tensor([]) is.
+  return values.length > 0 && values.every((v) => Number.isInteger(v)) ? 'int64' : 'float32';
 }
 
 function toTypedArray(values: (number | boolean)[], dtype: DType): TypedArray {
