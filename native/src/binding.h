@@ -46,6 +46,7 @@ class Args {
   size_t size() const { return info_.Length(); }
   Napi::Value raw(size_t i) const { return info_[i]; }
   bool has(size_t i) const;  // present and neither undefined nor null
+  bool isNumber(size_t i) const { return has(i) && (info_[i].IsNumber() || info_[i].IsBoolean()); }
 
   at::Tensor& tensor(size_t i) const;
   c10::optional<at::Tensor> optTensor(size_t i) const;

@@ -20,6 +20,18 @@ at::OptionalIntArrayRef dims(const c10::optional<std::vector<int64_t>>& d) {
   {#name, [](Args& a) -> Result { return at::fn(a.tensor(0), a.operand(1)); }},         \
   {#name "_", [](Args& a) -> Result { a.tensor(0).fn##_(a.operand(1)); return None{}; }}
 
+// Ops whose Python binding has a Scalar overload that a number selects (x.pow(3) is
+// pow.Tensor_Scalar, x.gt(0) is gt.Scalar): the same kernels and grad_fn names as Python.
+#define BINARY_SCALAR(name, fn)                                                                  \
+  {#name, [](Args& a) -> Result {                                                                \
+     return a.isNumber(1) ? at::fn(a.tensor(0), a.scalar(1)) : at::fn(a.tensor(0), a.tensor(1)); \
+   }},                                                                                           \
+  {#name "_", [](Args& a) -> Result {                                                            \
+     if (a.isNumber(1)) a.tensor(0).fn##_(a.scalar(1));                                          \
+     else a.tensor(0).fn##_(a.tensor(1));                                                        \
+     return None{};                                                                              \
+   }}
+
 // A predicate: no in-place form.
 #define TEST(name, fn) {#name, [](Args& a) -> Result { return at::fn(a.tensor(0)); }}
 
@@ -40,10 +52,12 @@ const OpTable table({
     {"silu", [](Args& a) -> Result { return at::silu(a.tensor(0)); }},
     TEST(isnan, isnan), TEST(isinf, isinf), TEST(isfinite, isfinite),
 
-    BINARY(mul, mul), BINARY(pow, pow), BINARY(remainder, remainder), BINARY(fmod, fmod),
+    BINARY(mul, mul),
+    BINARY_SCALAR(pow, pow), BINARY_SCALAR(remainder, remainder), BINARY_SCALAR(fmod, fmod),
     {"maximum", [](Args& a) -> Result { return at::maximum(a.tensor(0), a.tensor(1)); }},
     {"minimum", [](Args& a) -> Result { return at::minimum(a.tensor(0), a.tensor(1)); }},
-    BINARY(eq, eq), BINARY(ne, ne), BINARY(lt, lt), BINARY(le, le), BINARY(gt, gt), BINARY(ge, ge),
+    BINARY_SCALAR(eq, eq), BINARY_SCALAR(ne, ne), BINARY_SCALAR(lt, lt),
+    BINARY_SCALAR(le, le), BINARY_SCALAR(gt, gt), BINARY_SCALAR(ge, ge),
     BINARY(logicalAnd, logical_and), BINARY(logicalOr, logical_or), BINARY(logicalXor, logical_xor),
 
     // add/sub take alpha; div takes rounding_mode ('trunc' | 'floor'), as in PyTorch.
@@ -67,16 +81,27 @@ const OpTable table({
     {"softplus", [](Args& a) -> Result { return at::softplus(a.tensor(0), a.scalar(1, 1), a.scalar(2, 20)); }},
     {"leakyRelu", [](Args& a) -> Result { return at::leaky_relu(a.tensor(0), a.scalar(1, 0.01)); }},
     {"where", [](Args& a) -> Result { return at::where(a.tensor(0), a.operand(1), a.operand(2)); }},
-    {"maskedFill", [](Args& a) -> Result { return at::masked_fill(a.tensor(0), a.tensor(1), a.operand(2)); }},
-    {"maskedFill_", [](Args& a) -> Result { a.tensor(0).masked_fill_(a.tensor(1), a.operand(2)); return None{}; }},
-    {"lerp", [](Args& a) -> Result { return at::lerp(a.tensor(0), a.tensor(1), a.operand(2)); }},
+    {"maskedFill", [](Args& a) -> Result {
+       return a.isNumber(2) ? at::masked_fill(a.tensor(0), a.tensor(1), a.scalar(2)) : at::masked_fill(a.tensor(0), a.tensor(1), a.tensor(2));
+     }},
+    {"maskedFill_", [](Args& a) -> Result {
+       if (a.isNumber(2)) a.tensor(0).masked_fill_(a.tensor(1), a.scalar(2));
+       else a.tensor(0).masked_fill_(a.tensor(1), a.tensor(2));
+       return None{};
+     }},
+    {"lerp", [](Args& a) -> Result {
+       return a.isNumber(2) ? at::lerp(a.tensor(0), a.tensor(1), a.scalar(2)) : at::lerp(a.tensor(0), a.tensor(1), a.tensor(2));
+     }},
     {"addcmul", [](Args& a) -> Result { return at::addcmul(a.tensor(0), a.tensor(1), a.tensor(2), a.scalar(3, 1)); }},
     {"addcdiv", [](Args& a) -> Result { return at::addcdiv(a.tensor(0), a.tensor(1), a.tensor(2), a.scalar(3, 1)); }},
     {"fill_", [](Args& a) -> Result { a.tensor(0).fill_(a.operand(1)); return None{}; }},
     {"zero_", [](Args& a) -> Result { a.tensor(0).zero_(); return None{}; }},
 
     // ---- reductions: (t, dims?, keepdim?, ...)
-    {"sum", [](Args& a) -> Result { return at::sum(a.tensor(0), dims(a.optInts(1)), a.boolean(2, false), a.optDtype(3)); }},
+    {"sum", [](Args& a) -> Result {
+       if (!a.has(1)) return at::sum(a.tensor(0), a.optDtype(3));  // sum() is SumBackward0, as in Python
+       return at::sum(a.tensor(0), a.ints(1), a.boolean(2, false), a.optDtype(3));
+     }},
     {"mean", [](Args& a) -> Result {
        at::Tensor& t = a.tensor(0);
        if (!a.has(1)) return at::mean(t, a.optDtype(3));

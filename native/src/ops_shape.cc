@@ -35,7 +35,13 @@ const OpTable table({
     {"select", [](Args& a) -> Result { return at::select(a.tensor(0), a.int64(1), a.int64(2)); }},
     {"indexSelect", [](Args& a) -> Result { return at::index_select(a.tensor(0), a.int64(1), a.tensor(2)); }},
     {"index", [](Args& a) -> Result { return at::index(a.tensor(0), indices(a, 1)); }},
-    {"indexPut_", [](Args& a) -> Result { a.tensor(0).index_put_(indices(a, 1), a.operand(2), a.boolean(3, false)); return None{}; }},
+    // x[i] = v: a number becomes a 0-dim tensor of x's dtype, as in Python.
+    {"indexPut_", [](Args& a) -> Result {
+       at::Tensor& self = a.tensor(0);
+       at::Tensor values = a.isNumber(2) ? at::scalar_tensor(a.scalar(2), self.options()) : a.tensor(2);
+       self.index_put_(indices(a, 1), values, a.boolean(3, false));
+       return None{};
+     }},
     {"gather", [](Args& a) -> Result { return at::gather(a.tensor(0), a.int64(1), a.tensor(2)); }},
     {"scatter", [](Args& a) -> Result {
        if (a.has(3) && a.raw(3).IsNumber()) return at::scatter(a.tensor(0), a.int64(1), a.tensor(2), a.scalar(3));

@@ -9,17 +9,44 @@ const LINEWIDTH = 80;
 
 type Value = number | boolean;
 
+/** True when |v|·10^p lies exactly halfway between two integers (exact arithmetic on v's binary value). */
+function halfway(v: number, p: number): boolean {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(v));
+  const bits = view.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  const mantissa = (bits & ((1n << 52n) - 1n)) | (biased === 0 ? 0n : 1n << 52n);
+  const exponent = (biased === 0 ? 1 : biased) - 1075; // |v| = mantissa · 2^exponent
+  let num = 2n * mantissa * (p > 0 ? 10n ** BigInt(p) : 1n);
+  let den = p < 0 ? 10n ** BigInt(-p) : 1n;
+  if (exponent >= 0) num <<= BigInt(exponent);
+  else den <<= BigInt(-exponent);
+  return num % den === 0n && (num / den) % 2n === 1n;
+}
+
+/**
+ * JavaScript rounds a tie away from zero, Python's format() to the even digit (0.03125 →
+ * '0.0312'); a tie that went to an odd last digit steps back down. Python also keeps the
+ * sign of -0, which toFixed and toExponential drop.
+ */
+function pythonRounding(s: string, v: number, p: number): string {
+  const last = s.length - 1;
+  if (halfway(v, p) && Number(s[last]) % 2 === 1) s = s.slice(0, last) + String(Number(s[last]) - 1);
+  return Object.is(v, -0) ? '-' + s : s;
+}
+
 /** Python's '{:.Ne}': a two-digit exponent with its sign (1.0000e-05). */
 function exponential(v: number, digits: number): string {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
   const [mantissa, exponent] = v.toExponential(digits).split('e');
   const sign = exponent.startsWith('-') ? '-' : '+';
-  return `${mantissa}e${sign}${exponent.replace(/^[-+]/, '').padStart(2, '0')}`;
+  return `${pythonRounding(mantissa, v, digits - Number(exponent))}e${sign}${exponent.replace(/^[-+]/, '').padStart(2, '0')}`;
 }
 
+/** Python's '{:.Nf}'. */
 function fixed(v: number, digits: number): string {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
-  return v.toFixed(digits);
+  return pythonRounding(v.toFixed(digits), v, digits);
 }
 
 class Formatter {
@@ -118,7 +145,8 @@ export function formatTensor(t: Tensor): string {
   const suffixes: string[] = [];
   if (numel === 0 && shape.length !== 1) suffixes.push(`size=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`);
   if (t.device !== 'cpu') suffixes.push(`device='${t.device}'`);
-  if (!['float32', 'int64', 'bool'].includes(dtype)) suffixes.push(`dtype=torch.${dtype}`);
+  // An empty tensor has no values to show that it is not float32, so its dtype is printed.
+  if (numel === 0 ? dtype !== 'float32' : !['float32', 'int64', 'bool'].includes(dtype)) suffixes.push(`dtype=torch.${dtype}`);
   const gradFn = t.gradFn;
   if (gradFn) suffixes.push(`grad_fn=<${gradFn}>`);
   else if (t.requiresGrad) suffixes.push('requires_grad=True');

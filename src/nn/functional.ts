@@ -23,7 +23,14 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[], wei
 }
 
 export function embedding(input: Tensor, weight: Tensor, paddingIdx?: number | null): Tensor {
-  return N.embedding(weight, input, paddingIdx ?? -1);
+  let padding = -1; // libtorch's "no padding", so a negative paddingIdx must not reach it as is
+  if (paddingIdx != null) {
+    const rows = weight.size(0);
+    if (paddingIdx >= rows || paddingIdx < -rows) throw new RangeError(`embedding: paddingIdx ${paddingIdx} must be within num_embeddings (${rows})`);
+    // As F.embedding: a negative paddingIdx counts from the end.
+    padding = paddingIdx < 0 ? rows + paddingIdx : paddingIdx;
+  }
+  return N.embedding(weight, input, padding);
 }
 
 export interface CrossEntropyOptions {

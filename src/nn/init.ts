@@ -78,7 +78,9 @@ export function truncNormal_(tensor: Tensor, mean = 0, std = 1, a = -2, b = 2): 
 
 export function xavierUniform_(tensor: Tensor, gain = 1): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
-  const bound = Math.sqrt(3) * gain * Math.sqrt(2 / (fanIn + fanOut));
+  // PyTorch's order of operations, so that the bound is the same double
+  const std = gain * Math.sqrt(2 / (fanIn + fanOut));
+  const bound = Math.sqrt(3) * std;
   return uniform_(tensor, -bound, bound);
 }
 

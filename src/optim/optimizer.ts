@@ -107,7 +107,11 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
             if (v.shape.join() !== p.shape.join() && v.numel() > 1) {
               throw new Error(`optimizer state '${key}' has shape [${v.shape}] but its parameter has [${p.shape}]`);
             }
-            copy[key] = keep(v.to(p.device as never).clone());
+            // As torch.optim.Optimizer.load_state_dict: state moves to its parameter's device and,
+            // for floating-point parameters, takes their dtype.
+            const moved = v.to(p.device as never);
+            copy[key] = keep(moved.to(p.isFloatingPoint() ? p.dtype : moved.dtype, { copy: true }));
+            moved.dispose();
           }
         }
         this.state.set(p, copy);

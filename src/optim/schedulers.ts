@@ -13,7 +13,9 @@ export class LambdaLR {
 
   constructor(readonly optimizer: Optimizer<ParamGroup>, lrLambda: LrLambda | LrLambda[], lastEpoch = -1) {
     const groups = optimizer.paramGroups;
-    if (lastEpoch === -1) for (const g of groups) g.initialLr = g.lr;
+    // As PyTorch's setdefault: a later scheduler on the same optimizer keeps the original lr,
+    // not whatever the previous scheduler left in the group.
+    if (lastEpoch === -1) for (const g of groups) g.initialLr ??= g.lr;
     this.baseLrs = groups.map((g, i) => {
       if (typeof g.initialLr !== 'number') throw new Error(`param 'initialLr' is not specified in paramGroups[${i}] when resuming an optimizer`);
       return g.initialLr;
