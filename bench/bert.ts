@@ -1,7 +1,9 @@
 // BERT training-step benchmark: finetune (bench/bert_step.ts) against the PyTorch peer
 // (../shared/peers/torch_bert_step.py) on the same machine, in one run. The two sides never
 // run at the same time: they alternate, REPEATS times each, and the median is compared.
-//   npx tsx bench/bert.ts [tiny,mini,base] [--repeats 3] [--threads N]
+// With --bf16, finetune also runs under CPU bf16 autocast, reported on its own line against
+// the same float32 peer, with both mean losses so that accuracy can be checked.
+//   npx tsx bench/bert.ts [tiny,mini,base] [--repeats 3] [--threads N] [--bf16]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,7 @@ const option = (name: string, fallback: number) => {
 const sizes = (args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a)) ?? 'tiny,mini,base').split(',');
 const repeats = option('--repeats', 3);
 const threads = option('--threads', 1);
+const withBf16 = args.includes('--bf16');
 const CONFIG: Record<string, { batch: number; seq: number; steps: number }> = {
   tiny: { batch: 32, seq: 128, steps: 10 },
   mini: { batch: 32, seq: 128, steps: 5 },
@@ -36,11 +39,11 @@ function run(cmd: string, argv: string[]): string {
   return r.stdout;
 }
 
-function ours(size: string): { ms: number; rss: number; gflops: number } {
+function ours(size: string, bf16 = false): { ms: number; rss: number; gflops: number; loss: number } {
   const { batch, seq, steps } = CONFIG[size];
-  const line = run(process.execPath, ['--import', 'tsx', join(here, 'bert_step.ts'), size, String(batch), String(seq), String(steps), String(threads)]);
+  const line = run(process.execPath, ['--import', 'tsx', join(here, 'bert_step.ts'), size, String(batch), String(seq), String(steps), String(threads), ...(bf16 ? ['--bf16'] : [])]);
   const r = JSON.parse(line.trim().split('\n').pop()!);
-  return { ms: r.msPerStep, rss: r.peakRssMiB, gflops: r.gflops };
+  return { ms: r.msPerStep, rss: r.peakRssMiB, gflops: r.gflops, loss: r.meanLoss };
 }
 
 function theirs(size: string): { ms: number; rss: number } {
@@ -58,9 +61,11 @@ console.log('size  batch×seq  finetune ms/step  torch ms/step  finetune samples
 for (const size of sizes) {
   const a: ReturnType<typeof ours>[] = [];
   const b: ReturnType<typeof theirs>[] = [];
+  const c: ReturnType<typeof ours>[] = [];
   for (let i = 0; i < repeats; i++) {
     a.push(ours(size));
     b.push(theirs(size));
+    if (withBf16) c.push(ours(size, true));
   }
   const { batch, seq } = CONFIG[size];
   const oursMs = median(a.map((r) => r.ms));
@@ -72,4 +77,9 @@ for (const size of sizes) {
     `${(torchMs / oursMs).toFixed(2)}x`.padStart(6), `${(eff * 100).toFixed(0)}%`.padStart(9),
     `${Math.max(...a.map((r) => r.rss)).toFixed(0)}/${Math.max(...b.map((r) => r.rss)).toFixed(0)}`.padStart(26),
   ].join('  '));
+  if (withBf16) {
+    const bf16Ms = median(c.map((r) => r.ms));
+    console.log(`      bf16 autocast: ${bf16Ms.toFixed(1)} ms/step, ${(batch / bf16Ms * 1000).toFixed(1)} samples/s, ${(torchMs / bf16Ms).toFixed(2)}x the float32 peer; ` +
+      `mean loss ${c[0].loss.toFixed(6)} vs float32 ${a[0].loss.toFixed(6)}`);
+  }
 }

@@ -1,10 +1,13 @@
 // One side of the BERT-step benchmark: `npx tsx bench/bert_step.ts SIZE BATCH SEQ STEPS [THREADS]`.
 // Prints a JSON line; bench/bert.ts runs it beside the PyTorch peer and compares.
-import { nn, optim, torch } from '../src/index.js';
+import { optim, torch } from '../src/index.js';
 import { BertLike, trainingFlops } from './bert_model.js';
 import type { ShapeName } from './bert_model.js';
 
-const [size, B, T, steps, threads] = [process.argv[2] as ShapeName, ...process.argv.slice(3).map(Number)];
+// `--bf16` runs forward and loss under CPU autocast (bfloat16 matrix products).
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const bf16 = process.argv.includes('--bf16');
+const [size, B, T, steps, threads] = [positional[0] as ShapeName, ...positional.slice(1).map(Number)];
 if (threads) torch.setNumThreads(threads);
 torch.manualSeed(0);
 const model = new BertLike(size);
@@ -16,7 +19,7 @@ const labels = torch.randint(0, 2, [B]);
 
 function step(): number {
   return torch.tidy(() => {
-    const loss = model.forward(ids, tokenTypes, mask, labels);
+    const loss = bf16 ? torch.autocast('cpu', () => model.forward(ids, tokenTypes, mask, labels)) : model.forward(ids, tokenTypes, mask, labels);
     loss.backward();
     opt.step();
     opt.zeroGrad();
@@ -27,11 +30,11 @@ function step(): number {
 step();
 step();
 const start = performance.now();
-for (let i = 0; i < steps; i++) step();
+let lossSum = 0;
+for (let i = 0; i < steps; i++) lossSum += step();
 const seconds = (performance.now() - start) / 1000 / steps;
-void nn;
 console.log(JSON.stringify({
-  side: 'finetune', size, batch: B, seq: T, threads: torch.getNumThreads(), msPerStep: seconds * 1000,
+  side: 'finetune', bf16, size, meanLoss: lossSum / steps, batch: B, seq: T, threads: torch.getNumThreads(), msPerStep: seconds * 1000,
   samplesPerSecond: B / seconds, gflops: trainingFlops(size, B, T) / seconds / 1e9,
   peakRssMiB: process.resourceUsage().maxRSS / 1024,
 }));

@@ -1,5 +1,6 @@
 // Tensor creation, conversion to and from JavaScript, metadata, autograd and global state.
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <ATen/core/grad_mode.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/function.h>
@@ -134,6 +135,26 @@ Result setGrad(Args& a) {
   return None{};
 }
 
+// Autocast state per device type. libtorch 2.4 replaced the per-device functions with
+// ones taking the device type; both spellings are kept here.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool autocastEnabled(bool cuda) { return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU); }
+void setAutocastEnabled(bool cuda, bool on) { at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, on); }
+at::ScalarType autocastDtype(bool cuda) { return at::autocast::get_autocast_dtype(cuda ? at::kCUDA : at::kCPU); }
+void setAutocastDtype(bool cuda, at::ScalarType t) { at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, t); }
+#else
+bool autocastEnabled(bool cuda) { return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled(); }
+void setAutocastEnabled(bool cuda, bool on) { cuda ? at::autocast::set_enabled(on) : at::autocast::set_cpu_enabled(on); }
+at::ScalarType autocastDtype(bool cuda) { return cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype(); }
+void setAutocastDtype(bool cuda, at::ScalarType t) { cuda ? at::autocast::set_autocast_gpu_dtype(t) : at::autocast::set_autocast_cpu_dtype(t); }
+#endif
+
+bool cudaDeviceType(const Args& a, size_t i) {
+  std::string d = a.str(i);
+  if (d != "cpu" && d != "cuda") throw ArgError("argument " + std::to_string(i) + ": autocast device type must be 'cpu' or 'cuda'");
+  return d == "cuda";
+}
+
 const OpTable table({
     // ---- creation: (shape, dtype?, device?, requiresGrad?)
     {"zeros", [](Args& a) -> Result { return finish(at::zeros(a.ints(0), a.options(1, 2)), a, 3); }},
@@ -203,6 +224,27 @@ const OpTable table({
     {"autogradGrad", autogradGrad},
     {"isGradEnabled", [](Args&) -> Result { return at::GradMode::is_enabled(); }},
     {"setGradEnabled", [](Args& a) -> Result { at::GradMode::set_enabled(a.boolean(0, true)); return None{}; }},
+    // ---- autocast: (deviceType) -> [enabled, dtype]; set: (deviceType, enabled, dtype)
+    {"getAutocast", [](Args& a) -> Result {
+       bool cuda = cudaDeviceType(a, 0);
+       Napi::Array out = Napi::Array::New(a.env(), 2);
+       out.Set(0u, Napi::Boolean::New(a.env(), autocastEnabled(cuda)));
+       out.Set(1u, Napi::String::New(a.env(), dtypeName(autocastDtype(cuda))));
+       return Napi::Value(out);
+     }},
+    {"setAutocast", [](Args& a) -> Result {
+       bool cuda = cudaDeviceType(a, 0);
+       setAutocastEnabled(cuda, a.boolean(1, true));
+       if (a.has(2)) setAutocastDtype(cuda, a.dtype(2));
+       return None{};
+     }},
+    // Nesting depth as torch.autocast keeps it; the cast cache is cleared when it returns to 0.
+    {"autocastIncrementNesting", [](Args&) -> Result { return static_cast<int64_t>(at::autocast::increment_nesting()); }},
+    {"autocastDecrementNesting", [](Args&) -> Result {
+       int64_t depth = at::autocast::decrement_nesting();
+       if (depth == 0) at::autocast::clear_cache();
+       return depth;
+     }},
     // ---- global state
     {"manualSeed", [](Args& a) -> Result { at::manual_seed(static_cast<uint64_t>(a.int64(0))); return None{}; }},
     {"initialSeed", [](Args&) -> Result { return static_cast<int64_t>(at::detail::getDefaultCPUGenerator().current_seed()); }},

@@ -9,6 +9,8 @@ export * from './random.js';
 export { memoryStats, emptyCache } from './memory.js';
 export type { MemoryStats } from './memory.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd.js';
+export { autocast, isAutocastEnabled } from './autocast.js';
+export type { AutocastOptions } from './autocast.js';
 export * as autograd from './autograd.js';
 export { tidy, keep } from './scope.js';
 export { saveSafetensors, loadSafetensors } from './safetensors.js';
