@@ -8,6 +8,8 @@
 #include <torch/version.h>
 
 #include <cstring>
+#include <mutex>
+#include <thread>
 
 #include "binding.h"
 
@@ -93,6 +95,75 @@ at::Tensor fromBuffer(Args& a) {
   at::Device device = a.device(3);
   if (!device.is_cpu()) t = t.to(device);
   return finish(t, a, 4);
+}
+
+// Zero-copy: the tensor views the JavaScript buffer's memory and holds a reference that
+// keeps the buffer alive. The tensor may be freed on another thread (autograd, OpenMP),
+// where N-API references cannot be released, so those releases wait for the main thread.
+struct BufferHold {
+  napi_env env;
+  napi_ref ref;
+};
+std::thread::id mainThread = std::this_thread::get_id();
+std::mutex pendingMutex;
+std::vector<BufferHold*> pendingReleases;
+
+void releaseHold(BufferHold* hold) {
+  napi_delete_reference(hold->env, hold->ref);
+  delete hold;
+}
+
+void drainPendingReleases() {
+  std::vector<BufferHold*> ready;
+  {
+    std::lock_guard<std::mutex> lock(pendingMutex);
+    ready.swap(pendingReleases);
+  }
+  for (BufferHold* hold : ready) releaseHold(hold);
+}
+
+at::Tensor fromBufferShared(Args& a) {
+  drainPendingReleases();
+  Napi::Value v = a.raw(0);
+  if (!v.IsTypedArray() && !v.IsArrayBuffer()) throw ArgError("argument 0: expected a TypedArray, Buffer or ArrayBuffer");
+  uint8_t* data;
+  size_t bytes;
+  if (v.IsTypedArray()) {
+    auto arr = v.As<Napi::TypedArray>();
+    data = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
+    bytes = arr.ByteLength();
+  } else {
+    auto arr = v.As<Napi::ArrayBuffer>();
+    data = static_cast<uint8_t*>(arr.Data());
+    bytes = arr.ByteLength();
+  }
+  std::vector<int64_t> shape = a.ints(1);
+  at::ScalarType type = a.dtype(2);
+  int64_t numel = 1;
+  for (int64_t d : shape) {
+    if (d < 0) throw ArgError("argument 1: negative dimension " + std::to_string(d));
+    numel *= d;
+  }
+  size_t need = static_cast<size_t>(numel) * c10::elementSize(type);
+  if (need != bytes) {
+    throw ArgError("buffer holds " + std::to_string(bytes) + " bytes but shape and dtype " + dtypeName(type) + " need " + std::to_string(need));
+  }
+  // Kernels assume element alignment; a misaligned view (a Buffer slice at an odd offset) is copied.
+  if (bytes == 0 || reinterpret_cast<uintptr_t>(data) % c10::elementSize(type) != 0) {
+    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(type));
+    if (bytes > 0) std::memcpy(t.data_ptr(), data, bytes);
+    return t;
+  }
+  auto* hold = new BufferHold{a.env(), nullptr};
+  napi_create_reference(a.env(), v, 1, &hold->ref);
+  return at::from_blob(data, shape, [hold](void*) {
+    if (std::this_thread::get_id() == mainThread) {
+      releaseHold(hold);
+    } else {
+      std::lock_guard<std::mutex> lock(pendingMutex);
+      pendingReleases.push_back(hold);
+    }
+  }, at::TensorOptions().dtype(type));
 }
 
 Result item(Args& a) {
@@ -186,6 +257,7 @@ const OpTable table({
     {"fullLike", [](Args& a) -> Result { return finish(at::full_like(a.tensor(0), a.scalar(1), a.options(2, 3).device(a.has(3) ? a.device(3) : a.tensor(0).device())), a, 4); }},
     // ---- JavaScript memory
     {"fromBuffer", [](Args& a) -> Result { return fromBuffer(a); }},
+    {"fromBufferShared", [](Args& a) -> Result { return fromBufferShared(a); }},
     {"data", [](Args& a) -> Result { return dataView(a); }},
     {"rawBytes", [](Args& a) -> Result { return rawBytes(a); }},
     {"item", item},

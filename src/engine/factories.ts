@@ -97,12 +97,20 @@ export function tensor(data: TensorData, options: TensorOptions & { shape?: read
   return t;
 }
 
-/** A tensor over a copy of a Buffer's bytes, read as `dtype` with the given shape. */
+/**
+ * torch.frombuffer: a tensor sharing the buffer's memory (no copy), read as `dtype` with the
+ * given shape (1-D by default). Writes through either side are seen by the other, and the
+ * buffer stays alive as long as the tensor. A buffer not aligned to the element size is copied.
+ */
 export function frombuffer(buffer: ArrayBufferView | ArrayBuffer, options: { dtype: DType; shape?: readonly number[]; device?: Device }): Tensor {
-  const bytes = buffer instanceof ArrayBuffer ? buffer.byteLength : buffer.byteLength;
+  const bytes = buffer.byteLength;
   const size = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1 }[options.dtype];
+  if (!options.shape && bytes % size !== 0) {
+    throw new TypeError(`frombuffer: the buffer's ${bytes} bytes are not a multiple of the ${size}-byte ${options.dtype} elements`);
+  }
   const view = buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : new Uint8Array(buffer.buffer, buffer.byteOffset, bytes);
-  return N.fromBuffer(view, options.shape ?? [bytes / size], options.dtype, options.device);
+  const t: Tensor = N.fromBufferShared(view, options.shape ?? [bytes / size], options.dtype);
+  return options.device && options.device !== 'cpu' ? t.to(options.device) : t;
 }
 
 /** Splits PyTorch-style (2, 3) / ([2, 3]) size arguments from a trailing options object. */

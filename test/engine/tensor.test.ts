@@ -153,3 +153,26 @@ test('the caching allocator reuses freed blocks instead of growing', () => {
   torch.emptyCache();
   assert.equal(torch.memoryStats().cachedBytes, 0);
 });
+
+test('frombuffer shares memory with the buffer, as torch.frombuffer does', () => {
+  const buffer = new Float32Array([1, 2, 3, 4, 5, 6]);
+  const t = torch.frombuffer(buffer, { dtype: 'float32', shape: [2, 3] });
+  t.mul_(10);
+  assert.deepEqual([...buffer], [10, 20, 30, 40, 50, 60]);
+  buffer[0] = -1;
+  assert.equal(t.toArray()[0][0 as never], -1);
+  // A view of a Buffer at an offset that is not a multiple of 4 cannot be shared: it is copied.
+  const bytes = Buffer.alloc(9);
+  const odd = torch.frombuffer(bytes.subarray(1), { dtype: 'float32' });
+  odd.fill_(1);
+  assert.deepEqual([...bytes], [0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.throws(() => torch.frombuffer(new Uint8Array(6), { dtype: 'float32' }), /frombuffer: the buffer's 6 bytes are not a multiple of the 4-byte float32 elements/);
+  assert.throws(() => torch.frombuffer(new Uint8Array(6), { dtype: 'float32', shape: [1] }), /fromBufferShared: buffer holds 6 bytes but shape and dtype float32 need 4/);
+});
+
+test('a tensor made by frombuffer keeps its buffer alive after the buffer is dropped', () => {
+  let t = torch.frombuffer(new Float64Array(1 << 16).fill(3), { dtype: 'float64' });
+  (globalThis as { gc?: () => void }).gc?.();
+  assert.equal(t.sum().item(), 3 * (1 << 16));
+  t = t.clone();
+});
