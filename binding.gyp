@@ -16,7 +16,7 @@
         "<!@(node native/libtorch.mjs include)"
       ],
       "defines": [
-        "NAPI_VERSION=8",
+        "NAPI_EXPERIMENTAL",
         "NAPI_CPP_EXCEPTIONS",
         "<!@(node native/libtorch.mjs defines)"
       ],

@@ -21,33 +21,59 @@ State& state(Napi::Env env) { return *env.GetInstanceData<State>(); }
 // handle costs one JavaScript construction and nothing else. Only wrap() fills it.
 c10::optional<at::Tensor> pendingTensor;
 
-}  // namespace
+// What a JavaScript tensor object wraps. dispose() removes the wrap at once (napi_remove_wrap),
+// so neither the tensor nor N-API's own bookkeeping waits for the garbage collector; an
+// undisposed handle is freed by a basic finalizer, which runs during garbage collection
+// itself, even in a loop that never yields to the event loop.
+struct Holder {
+  at::Tensor tensor;
+  int64_t reportedBytes = 0;
+};
 
-// ---------------------------------------------------------------- TensorBase
+void releaseHolder(node_api_basic_env env, Holder* holder) {
+  if (holder->reportedBytes != 0) {
+    int64_t ignored;
+    napi_adjust_external_memory(env, -holder->reportedBytes, &ignored);
+  }
+  delete holder;
+}
 
-Napi::Function TensorBase::Define(Napi::Env env) { return DefineClass(env, "TensorBase", {}); }
+void finalizeHolder(node_api_basic_env env, void* data, void*) { releaseHolder(env, static_cast<Holder*>(data)); }
 
-TensorBase::TensorBase(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorBase>(info), env_(info.Env()) {
+napi_value constructTensorBase(napi_env env, napi_callback_info info) {
+  napi_value self;
+  napi_get_cb_info(env, info, nullptr, nullptr, &self, nullptr);
   if (!pendingTensor) {
-    throw Napi::TypeError::New(info.Env(), "Tensor: use torch.tensor(), torch.zeros() or another factory to create tensors");
+    napi_throw_type_error(env, nullptr, "Tensor: use torch.tensor(), torch.zeros() or another factory to create tensors");
+    return nullptr;
   }
-  tensor = std::move(*pendingTensor);
+  auto* holder = new Holder{std::move(*pendingTensor)};
   pendingTensor.reset();
-  if (tensor.defined() && tensor.device().is_cpu()) {
-    reportedBytes_ = static_cast<int64_t>(tensor.nbytes());
-    Napi::MemoryManagement::AdjustExternalMemory(env_, reportedBytes_);
+  if (holder->tensor.device().is_cpu()) {
+    holder->reportedBytes = static_cast<int64_t>(holder->tensor.nbytes());
+    int64_t ignored;
+    napi_adjust_external_memory(env, holder->reportedBytes, &ignored);
   }
+  if (napi_wrap(env, self, holder, finalizeHolder, nullptr, nullptr) != napi_ok) {
+    releaseHolder(env, holder);
+    napi_throw_error(env, nullptr, "Tensor: could not attach the native tensor");
+    return nullptr;
+  }
+  return self;
 }
 
-void TensorBase::release() {
-  tensor.reset();
-  if (reportedBytes_ != 0) {
-    Napi::MemoryManagement::AdjustExternalMemory(env_, -reportedBytes_);
-    reportedBytes_ = 0;
-  }
+bool isTensorObject(Napi::Env env, const Napi::Value& v) {
+  return v.IsObject() && v.As<Napi::Object>().InstanceOf(state(env).base.Value());
 }
 
-TensorBase::~TensorBase() { release(); }
+// The holder of a Tensor object, or null when it was disposed (or never made by a factory).
+Holder* holderOf(Napi::Env env, const Napi::Value& v) {
+  void* data = nullptr;
+  if (napi_unwrap(env, v, &data) != napi_ok) return nullptr;
+  return static_cast<Holder*>(data);
+}
+
+}  // namespace
 
 Napi::Value wrap(Napi::Env env, at::Tensor tensor) {
   if (!tensor.defined()) return env.Null();
@@ -78,14 +104,10 @@ void Args::fail(size_t i, const char* expected) const {
 bool Args::has(size_t i) const { return i < info_.Length() && !info_[i].IsUndefined() && !info_[i].IsNull(); }
 
 at::Tensor& Args::tensor(size_t i) const {
-  if (!has(i) || !info_[i].IsObject()) fail(i, "a Tensor");
-  Napi::Object obj = info_[i].As<Napi::Object>();
-  if (!obj.InstanceOf(state(env()).base.Value())) fail(i, "a Tensor");
-  TensorBase* handle = TensorBase::Unwrap(obj);
-  if (handle == nullptr || !handle->tensor.defined()) {
-    throw ArgError("argument " + std::to_string(i) + ": the tensor was disposed");
-  }
-  return handle->tensor;
+  if (!has(i) || !isTensorObject(env(), info_[i])) fail(i, "a Tensor");
+  Holder* holder = holderOf(env(), info_[i]);
+  if (holder == nullptr) throw ArgError("argument " + std::to_string(i) + ": the tensor was disposed");
+  return holder->tensor;
 }
 
 c10::optional<at::Tensor> Args::optTensor(size_t i) const {
@@ -107,14 +129,10 @@ std::vector<at::Tensor> Args::tensors(size_t i) const {
   out.reserve(array.Length());
   for (uint32_t k = 0; k < array.Length(); k++) {
     Napi::Value v = array.Get(k);
-    if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(state(env()).base.Value())) {
-      fail(i, "an array of Tensors");
-    }
-    TensorBase* handle = TensorBase::Unwrap(v.As<Napi::Object>());
-    if (!handle->tensor.defined()) {
-      throw ArgError("argument " + std::to_string(i) + ": element " + std::to_string(k) + " was disposed");
-    }
-    out.push_back(handle->tensor);
+    if (!isTensorObject(env(), v)) fail(i, "an array of Tensors");
+    Holder* holder = holderOf(env(), v);
+    if (holder == nullptr) throw ArgError("argument " + std::to_string(i) + ": element " + std::to_string(k) + " was disposed");
+    out.push_back(holder->tensor);
   }
   return out;
 }
@@ -129,12 +147,10 @@ std::vector<c10::optional<at::Tensor>> Args::optTensors(size_t i) const {
       out.emplace_back(c10::nullopt);
       continue;
     }
-    if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(state(env()).base.Value())) {
-      fail(i, "an array of Tensors or nulls");
-    }
-    TensorBase* handle = TensorBase::Unwrap(v.As<Napi::Object>());
-    if (!handle->tensor.defined()) throw ArgError("argument " + std::to_string(i) + ": a tensor was disposed");
-    out.emplace_back(handle->tensor);
+    if (!isTensorObject(env(), v)) fail(i, "an array of Tensors or nulls");
+    Holder* holder = holderOf(env(), v);
+    if (holder == nullptr) throw ArgError("argument " + std::to_string(i) + ": element " + std::to_string(k) + " was disposed");
+    out.emplace_back(holder->tensor);
   }
   return out;
 }
@@ -316,6 +332,7 @@ Napi::Value toJs(Napi::Env env, Result&& result) {
 Napi::Value dispatch(const Napi::CallbackInfo& info) {
   const OpDef* def = static_cast<const OpDef*>(info.Data());
   Napi::Env env = info.Env();
+  drainPendingReleases();
   try {
     Args args(info);
     return toJs(env, def->fn(args));
@@ -339,19 +356,16 @@ Napi::Value setTensorClass(const Napi::CallbackInfo& info) {
 
 Napi::Value dispose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(state(env).base.Value())) {
-    throw Napi::TypeError::New(env, "dispose: expected a Tensor");
-  }
-  TensorBase::Unwrap(info[0].As<Napi::Object>())->release();
+  if (info.Length() < 1 || !isTensorObject(env, info[0])) throw Napi::TypeError::New(env, "dispose: expected a Tensor");
+  void* data = nullptr;
+  if (napi_remove_wrap(env, info[0], &data) == napi_ok) releaseHolder(env, static_cast<Holder*>(data));
   return env.Undefined();
 }
 
 Napi::Value isDisposed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(state(env).base.Value())) {
-    throw Napi::TypeError::New(env, "isDisposed: expected a Tensor");
-  }
-  return Napi::Boolean::New(env, !TensorBase::Unwrap(info[0].As<Napi::Object>())->tensor.defined());
+  if (info.Length() < 1 || !isTensorObject(env, info[0])) throw Napi::TypeError::New(env, "isDisposed: expected a Tensor");
+  return Napi::Boolean::New(env, holderOf(env, info[0]) == nullptr);
 }
 
 }  // namespace
@@ -359,7 +373,9 @@ Napi::Value isDisposed(const Napi::CallbackInfo& info) {
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   auto* st = new State();
   env.SetInstanceData<State>(st);
-  Napi::Function base = TensorBase::Define(env);
+  napi_value baseClass;
+  NAPI_THROW_IF_FAILED(env, napi_define_class(env, "TensorBase", NAPI_AUTO_LENGTH, constructTensorBase, nullptr, 0, nullptr, &baseClass), exports);
+  Napi::Function base(env, baseClass);
   st->base = Napi::Persistent(base);
   exports.Set("TensorBase", base);
   exports.Set("setTensorClass", Napi::Function::New(env, setTensorClass, "setTensorClass"));

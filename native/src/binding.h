@@ -20,24 +20,14 @@ struct ArgError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A JavaScript-owned reference to an at::Tensor. dispose() drops this reference only:
-// views, autograd graphs and other handles keep their own.
-class TensorBase : public Napi::ObjectWrap<TensorBase> {
- public:
-  static Napi::Function Define(Napi::Env env);
-  explicit TensorBase(const Napi::CallbackInfo& info);
-  ~TensorBase() override;
-
-  at::Tensor tensor;
-  void release();
-
- private:
-  int64_t reportedBytes_ = 0;
-  Napi::Env env_;
-};
-
-// Wraps a tensor in the JavaScript Tensor class registered with setTensorClass.
+// Wraps a tensor in the JavaScript Tensor class registered with setTensorClass. Each
+// JavaScript tensor holds one reference; dispose() drops it (views, autograd graphs and
+// other handles keep their own).
 Napi::Value wrap(Napi::Env env, at::Tensor tensor);
+
+// Releases the N-API references that frombuffer tensors freed away from the main thread,
+// or during garbage collection, had to leave for later (ops_tensor.cc).
+void drainPendingReleases();
 
 class Args {
  public:

@@ -32,6 +32,13 @@ at::OptionalIntArrayRef dims(const c10::optional<std::vector<int64_t>>& d) {
      return None{};                                                                              \
    }}
 
+// libtorch 1.13's C++ masked_fill reads a non-bool mask's bytes as uint8 and gives wrong
+// answers; Python rejects it, and so do we, with Python's message.
+const at::Tensor& boolMask(const at::Tensor& mask) {
+  TORCH_CHECK(mask.scalar_type() == at::kBool, "masked_fill_ only supports boolean masks, but got mask with dtype ", mask.scalar_type());
+  return mask;
+}
+
 // A predicate: no in-place form.
 #define TEST(name, fn) {#name, [](Args& a) -> Result { return at::fn(a.tensor(0)); }}
 
@@ -82,11 +89,13 @@ const OpTable table({
     {"leakyRelu", [](Args& a) -> Result { return at::leaky_relu(a.tensor(0), a.scalar(1, 0.01)); }},
     {"where", [](Args& a) -> Result { return at::where(a.tensor(0), a.operand(1), a.operand(2)); }},
     {"maskedFill", [](Args& a) -> Result {
-       return a.isNumber(2) ? at::masked_fill(a.tensor(0), a.tensor(1), a.scalar(2)) : at::masked_fill(a.tensor(0), a.tensor(1), a.tensor(2));
+       const at::Tensor& mask = boolMask(a.tensor(1));
+       return a.isNumber(2) ? at::masked_fill(a.tensor(0), mask, a.scalar(2)) : at::masked_fill(a.tensor(0), mask, a.tensor(2));
      }},
     {"maskedFill_", [](Args& a) -> Result {
-       if (a.isNumber(2)) a.tensor(0).masked_fill_(a.tensor(1), a.scalar(2));
-       else a.tensor(0).masked_fill_(a.tensor(1), a.tensor(2));
+       const at::Tensor& mask = boolMask(a.tensor(1));
+       if (a.isNumber(2)) a.tensor(0).masked_fill_(mask, a.scalar(2));
+       else a.tensor(0).masked_fill_(mask, a.tensor(2));
        return None{};
      }},
     {"lerp", [](Args& a) -> Result {

@@ -97,6 +97,13 @@ Result adamStep(Args& a) {
     if (!params[i].sizes().equals(grads[i].sizes())) {
       throw ArgError("parameter " + std::to_string(i) + " and its gradient differ in shape");
     }
+    for (const at::Tensor* state : {&expAvgs[i], &expAvgSqs[i]}) {
+      if (state->scalar_type() != params[i].scalar_type() || state->device() != params[i].device()) {
+        throw ArgError("parameter " + std::to_string(i) + " is " + dtypeName(params[i].scalar_type()) + " on " +
+                       params[i].device().str() + " but its optimizer state is " + dtypeName(state->scalar_type()) + " on " +
+                       state->device().str() + "; convert the model before creating the optimizer, or reload its state");
+      }
+    }
     std::vector<const at::Tensor*> all{&params[i], &grads[i], &expAvgs[i], &expAvgSqs[i]};
     if (maxSq) all.push_back(maxSq);
     if (fusable(all)) adamFused(params[i], grads[i], expAvgs[i], expAvgSqs[i], maxSq, h, static_cast<double>(steps[i]));

@@ -9,7 +9,7 @@
 
 #include <cstring>
 #include <mutex>
-#include <thread>
+#include <atomic>
 
 #include "binding.h"
 
@@ -98,29 +98,34 @@ at::Tensor fromBuffer(Args& a) {
 }
 
 // Zero-copy: the tensor views the JavaScript buffer's memory and holds a reference that
-// keeps the buffer alive. The tensor may be freed on another thread (autograd, OpenMP),
-// where N-API references cannot be released, so those releases wait for the main thread.
+// keeps the buffer alive. The tensor may be freed on another thread or during garbage
+// collection, where N-API references cannot be released, so releases wait for the next op.
 struct BufferHold {
   napi_env env;
   napi_ref ref;
 };
-std::thread::id mainThread = std::this_thread::get_id();
 std::mutex pendingMutex;
 std::vector<BufferHold*> pendingReleases;
 
-void releaseHold(BufferHold* hold) {
-  napi_delete_reference(hold->env, hold->ref);
-  delete hold;
-}
+std::atomic<bool> releasesPending{false};
+
+}  // namespace
 
 void drainPendingReleases() {
+  if (!releasesPending.load(std::memory_order_relaxed)) return;
   std::vector<BufferHold*> ready;
   {
     std::lock_guard<std::mutex> lock(pendingMutex);
     ready.swap(pendingReleases);
+    releasesPending = false;
   }
-  for (BufferHold* hold : ready) releaseHold(hold);
+  for (BufferHold* hold : ready) {
+    napi_delete_reference(hold->env, hold->ref);
+    delete hold;
+  }
 }
+
+namespace {
 
 at::Tensor fromBufferShared(Args& a) {
   drainPendingReleases();
@@ -156,13 +161,12 @@ at::Tensor fromBufferShared(Args& a) {
   }
   auto* hold = new BufferHold{a.env(), nullptr};
   napi_create_reference(a.env(), v, 1, &hold->ref);
+  // Always deferred: the tensor may die inside a garbage-collection finalizer, where
+  // deleting a reference is not allowed.
   return at::from_blob(data, shape, [hold](void*) {
-    if (std::this_thread::get_id() == mainThread) {
-      releaseHold(hold);
-    } else {
-      std::lock_guard<std::mutex> lock(pendingMutex);
-      pendingReleases.push_back(hold);
-    }
+    std::lock_guard<std::mutex> lock(pendingMutex);
+    pendingReleases.push_back(hold);
+    releasesPending = true;
   }, at::TensorOptions().dtype(type));
 }
 

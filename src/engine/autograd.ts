@@ -62,18 +62,25 @@ export interface GradcheckOptions {
 
 /**
  * Compares autograd's gradient of sum(fn(inputs) * v), v random, with central finite
- * differences, for every element of every input (float64 inputs with requiresGrad).
- * Returns the largest discrepancy found and throws if any exceeds atol + rtol * |numerical|.
+ * differences, for every element of every input that requires grad (those must be
+ * contiguous float64 CPU tensors; other inputs, such as indices, are passed through).
+ * Returns the largest discrepancy found and throws if any exceeds atol + rtol * |numerical|
+ * or is not a number (a NaN or infinite gradient on either side fails the check).
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): number {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3 } = options;
   for (const [i, t] of inputs.entries()) {
+    if (!(t instanceof Tensor)) throw new TypeError(`gradcheck: input ${i} is not a Tensor`);
+    if (!t.requiresGrad) continue;
     if (t.dtype !== 'float64') throw new TypeError(`gradcheck: input ${i} must be float64, got ${t.dtype}`);
     if (!t.isContiguous() || t.device !== 'cpu') throw new TypeError(`gradcheck: input ${i} must be a contiguous CPU tensor`);
   }
   const differentiable = inputs.filter((t) => t.requiresGrad);
+  if (differentiable.length === 0) throw new TypeError('gradcheck: no input requires grad');
   return tidy(() => {
-    const probe = N.randnLike(fn(...inputs).detach());
+    const output = fn(...inputs);
+    if (!(output instanceof Tensor)) throw new TypeError('gradcheck: fn must return a Tensor');
+    const probe = N.randnLike(output.detach());
     const objective = (): number => tidy(() => N.sum(N.mul(fn(...inputs), probe)).item());
     const analytic = grad(N.sum(N.mul(fn(...inputs), probe)), differentiable, { allowUnused: true });
     let worst = 0;
@@ -83,18 +90,23 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
         const expected = analytic[k]?.data() as Float64Array | undefined;
         for (let e = 0; e < values.length; e++) {
           const original = values[e];
-          values[e] = original + eps;
-          const plus = objective();
-          values[e] = original - eps;
-          const minus = objective();
-          values[e] = original;
+          let plus: number, minus: number;
+          try {
+            values[e] = original + eps;
+            plus = objective();
+            values[e] = original - eps;
+            minus = objective();
+          } finally {
+            values[e] = original;
+          }
           const numerical = (plus - minus) / (2 * eps);
           const analyticValue = expected ? expected[e] : 0;
           const error = Math.abs(numerical - analyticValue);
-          worst = Math.max(worst, error);
-          if (error > atol + rtol * Math.abs(numerical)) {
+          // Written so that NaN fails: NaN compares false with everything.
+          if (!(error <= atol + rtol * Math.abs(numerical))) {
             throw new Error(`gradcheck: input ${inputs.indexOf(input)} element ${e}: analytical ${analyticValue} vs numerical ${numerical}`);
           }
+          worst = Math.max(worst, error);
         }
       });
     });

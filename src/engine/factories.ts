@@ -122,10 +122,17 @@ function sizeAndOptions<O>(args: (ShapeArg | O | undefined)[]): [number[], O] {
   return [shape, (hasOptions ? last : {}) as O];
 }
 
+const OPTION_KEYS = new Set(['dtype', 'device', 'requiresGrad']);
+
 type SizeFactory = (...args: (ShapeArg | TensorOptions)[]) => Tensor;
 function sizeFactory(op: string): SizeFactory {
   return (...args) => {
     const [shape, o] = sizeAndOptions<TensorOptions>(args);
+    // An options object with no known key is most likely a mistaken shape: say so.
+    const unknown = Object.keys(o).filter((k) => !OPTION_KEYS.has(k));
+    if (unknown.length > 0) {
+      throw new TypeError(`${op}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (expected a shape, then { dtype, device, requiresGrad })`);
+    }
     return N[op](shape, o.dtype, o.device, o.requiresGrad);
   };
 }

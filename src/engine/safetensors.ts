@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { DType } from './dtype.js';
 import { itemSize } from './dtype.js';
 import { N } from './native.js';
-import type { Tensor } from './tensor.js';
+import { Tensor } from './tensor.js';
 
 const TO_FORMAT: Record<DType, string> = {
   float64: 'F64', float32: 'F32', float16: 'F16', bfloat16: 'BF16', int64: 'I64', int32: 'I32', int16: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
@@ -30,8 +30,8 @@ export interface SafetensorsFile {
 }
 
 class SafetensorsError extends Error {
-  constructor(path: string, message: string) {
-    super(`safetensors: ${path}: ${message}`);
+  constructor(path: string, message: string, cause?: unknown) {
+    super(`safetensors: ${path}: ${message}`, cause === undefined ? undefined : { cause });
     this.name = 'SafetensorsError';
   }
 }
@@ -58,7 +58,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, path = '<buffer>'): Sa
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (entry === null || typeof entry !== 'object' || Object.values(entry).some((v) => typeof v !== 'string')) {
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry) || Object.values(entry).some((v) => typeof v !== 'string')) {
         throw new SafetensorsError(path, '__metadata__ must map strings to strings');
       }
       metadata = entry as Record<string, string>;
@@ -123,6 +123,12 @@ export function loadSafetensors(path: string): Record<string, Tensor> {
 
 /** Writes tensors (and string metadata) to a safetensors file, atomically. */
 export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
+  if (tensors === null || typeof tensors !== 'object') throw new TypeError('saveSafetensors: expected a record of tensors by name');
+  for (const [name, t] of Object.entries(tensors)) {
+    if (!(t instanceof Tensor)) throw new TypeError(`saveSafetensors: '${name}' is not a Tensor`);
+    if (t.isDisposed) throw new TypeError(`saveSafetensors: '${name}' was disposed`);
+    if (name === '__metadata__') throw new TypeError("saveSafetensors: '__metadata__' is reserved for the metadata");
+  }
   // Largest items first, then by name: the order Python's safetensors writes, which keeps alignment.
   const names = Object.keys(tensors).sort((a, b) => itemSize(tensors[b].dtype) - itemSize(tensors[a].dtype) || (a < b ? -1 : a > b ? 1 : 0));
   const header: Record<string, unknown> = {};
@@ -148,17 +154,24 @@ export function saveSafetensors(path: string, tensors: Record<string, Tensor>, m
   length.writeBigUInt64LE(BigInt(json.length));
 
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = openSync(temporary, 'w');
+  let fd: number;
+  try {
+    fd = openSync(temporary, 'w');
+  } catch (error) {
+    throw new SafetensorsError(path, `cannot write: ${(error as Error).message}`, error);
+  }
+  let open = true;
   try {
     for (const chunk of [length, json, ...payloads]) {
       for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written, chunk.length - written);
     }
     fsyncSync(fd);
+    open = false;
     closeSync(fd);
     renameSync(temporary, path);
   } catch (error) {
-    try { closeSync(fd); } catch { /* already closed */ }
+    if (open) try { closeSync(fd); } catch { /* nothing more to do */ }
     rmSync(temporary, { force: true });
-    throw error;
+    throw new SafetensorsError(path, `cannot write: ${(error as Error).message}`, error);
   }
 }

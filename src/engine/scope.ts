@@ -26,18 +26,20 @@ export function keep<T extends Disposable>(t: T): T {
 
 function collect(value: unknown, out: Set<unknown>, seen: Set<unknown>): void {
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  // Raw memory holds no tensors; walking a large TypedArray element by element would be slow.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
   seen.add(value);
   if ('isDisposed' in value && 'dispose' in value) {
     out.add(value);
     return;
   }
-  const items = Array.isArray(value) ? value : value instanceof Map ? [...value.values()] : Object.values(value);
+  const items = Array.isArray(value) ? value : value instanceof Map ? [...value.values()] : value instanceof Set ? [...value] : Object.values(value);
   for (const item of items) collect(item, out, seen);
 }
 
 /**
  * Runs fn and disposes every tensor created during it, except those reachable from its
- * result (arrays, Maps and plain objects are searched) and those passed to keep().
+ * result (arrays, Maps, Sets and objects are searched) and those passed to keep().
  * Survivors move to the enclosing scope. fn must be synchronous.
  */
 export function tidy<T>(fn: () => T): T {

@@ -72,10 +72,10 @@ export class Tensor extends N.TensorBase {
     return N.requiresGrad(this);
   }
   set requiresGrad(value: boolean) {
-    N.setRequiresGrad(this, value);
+    setRequiresGrad(this, value, 'requiresGrad');
   }
   requiresGrad_(value = true): this {
-    N.setRequiresGrad(this, value);
+    setRequiresGrad(this, value, 'requiresGrad_');
     return this;
   }
   get isLeaf(): boolean {
@@ -89,13 +89,27 @@ export class Tensor extends N.TensorBase {
   get grad(): Tensor | null {
     return N.grad(this);
   }
+  /** As PyTorch, the assigned gradient must match the tensor's shape, dtype and device. */
   set grad(value: Tensor | null) {
+    if (value !== null && value !== undefined) {
+      if (!(value instanceof Tensor)) throw new TypeError(`grad: assigned grad expected to be a Tensor or null but got ${inspect(value)}`);
+      const [shape, own] = [value.shape, this.shape];
+      if (shape.length !== own.length || shape.some((d, i) => d !== own[i])) {
+        throw new Error(`grad: assigned grad has data of a different size ([${shape.join(', ')}] for a tensor of [${own.join(', ')}])`);
+      }
+      if (value.dtype !== this.dtype) throw new Error(`grad: assigned grad has data of a different type (${value.dtype} for a ${this.dtype} tensor)`);
+      if (value.device !== this.device) throw new Error(`grad: assigned grad has data located on a different device (${value.device}, the tensor is on ${this.device})`);
+    }
     N.setGrad(this, value);
   }
   retainGrad(): void {
     N.retainGrad(this);
   }
-  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+  /** loss.backward(), y.backward(gradient, {retainGraph}), or loss.backward({retainGraph: true}). */
+  backward(gradient?: Tensor | BackwardOptions, options: BackwardOptions = {}): void {
+    if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor) && typeof gradient === 'object') {
+      [gradient, options] = [undefined, gradient];
+    }
     N.backward(this, gradient, options.retainGraph, options.createGraph);
   }
 
@@ -209,6 +223,13 @@ export class Tensor extends N.TensorBase {
   [inspect.custom](): string {
     return this.toString();
   }
+}
+
+function setRequiresGrad(t: Tensor, value: boolean, op: string): void {
+  if (!value && !N.isLeaf(t)) {
+    throw new Error(`${op}: you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use varNoGrad = var.detach().`);
+  }
+  N.setRequiresGrad(t, value);
 }
 
 N.setTensorClass(Tensor);

@@ -13,8 +13,8 @@ export { autocast, isAutocastEnabled } from './autocast.js';
 export type { AutocastOptions } from './autocast.js';
 export * as autograd from './autograd.js';
 export { tidy, keep } from './scope.js';
-export { saveSafetensors, loadSafetensors } from './safetensors.js';
-export type { SafetensorsFile } from './safetensors.js';
+export { saveSafetensors, loadSafetensors, readSafetensorsHeader } from './safetensors.js';
+export type { SafetensorsFile, TensorInfo } from './safetensors.js';
 
 import type { Tensor } from './tensor.js';
 
@@ -25,6 +25,7 @@ export function dispose(value: unknown): void {
     if (v === null || typeof v !== 'object' || seen.has(v)) return;
     seen.add(v);
     if ('dispose' in v && 'isDisposed' in v) return (v as Tensor).dispose();
+    if (ArrayBuffer.isView(v)) return; // no tensors inside, and walking it would visit every element
     for (const item of Array.isArray(v) ? v : v instanceof Map ? [...v.values()] : Object.values(v)) walk(item);
   };
   walk(value);

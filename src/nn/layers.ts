@@ -6,12 +6,18 @@ import * as F from './functional.js';
 import * as init from './init.js';
 import { Module, Parameter } from './module.js';
 
+function checkSize(layer: string, name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${layer}: ${name} must be a non-negative integer, got ${value}`);
+}
+
 export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean } = {}) {
     super();
+    checkSize('Linear', 'inFeatures', inFeatures);
+    checkSize('Linear', 'outFeatures', outFeatures);
     this.weight = new Parameter(torch.empty([outFeatures, inFeatures]));
     this.bias = options.bias === false ? null : new Parameter(torch.empty([outFeatures]));
     this.resetParameters();
@@ -41,6 +47,8 @@ export class Embedding extends Module {
 
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: { paddingIdx?: number | null } = {}) {
     super();
+    checkSize('Embedding', 'numEmbeddings', numEmbeddings);
+    checkSize('Embedding', 'embeddingDim', embeddingDim);
     let paddingIdx = options.paddingIdx ?? null;
     if (paddingIdx !== null) {
       if (paddingIdx >= numEmbeddings || paddingIdx < -numEmbeddings) throw new RangeError('Embedding: paddingIdx must be within numEmbeddings');
@@ -95,7 +103,7 @@ export class LayerNorm extends Module {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (p < 0 || p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout: dropout probability has to be between 0 and 1, but got ${p}`);
   }
   forward(input: Tensor): Tensor {
     return F.dropout(input, this.p, this.training);

@@ -2,10 +2,13 @@
 // assignment: they are found among the module's own properties, in assignment order, so
 // `this.query = new Linear(…)` yields `query.weight` exactly as in PyTorch. Buffers
 // (non-trainable state such as position ids) are declared with registerBuffer.
+import { inspect } from 'node:util';
+
 import { Tensor } from '../engine/tensor.js';
 import { N } from '../engine/native.js';
 import { keep } from '../engine/scope.js';
 import { noGrad } from '../engine/autograd.js';
+import { isDType, isDevice, isFloatingPoint } from '../engine/dtype.js';
 import type { DType, Device } from '../engine/dtype.js';
 
 const PARAMETER = Symbol('finetune.parameter');
@@ -71,9 +74,18 @@ export abstract class Module {
     for (const [, m] of this.namedChildren()) yield m;
   }
 
-  *namedModules(prefix = ''): Generator<[string, Module]> {
+  /** This module and its descendants, pre-order; a module reachable twice is listed once, as in PyTorch. */
+  *namedModules(prefix = '', memo: Set<Module> = new Set()): Generator<[string, Module]> {
+    if (memo.has(this)) return;
+    memo.add(this);
     yield [prefix, this];
-    for (const [name, child] of this.namedChildren()) yield* child.namedModules(prefix ? `${prefix}.${name}` : name);
+    for (const [name, child] of this.namedChildren()) yield* child.namedModules(prefix ? `${prefix}.${name}` : name, memo);
+  }
+
+  /** Every path to every module, shared ones included (state dicts list tied weights under each name). */
+  *#allPaths(prefix = ''): Generator<[string, Module]> {
+    yield [prefix, this];
+    for (const [name, child] of this.namedChildren()) yield* child.#allPaths(prefix ? `${prefix}.${name}` : name);
   }
 
   *modules(): Generator<Module> {
@@ -116,8 +128,11 @@ export abstract class Module {
   }
 
   // ---------------------------------------------------------------- modes
+  /** Sets training mode here and, through their own train(), in every child (as PyTorch). */
   train(mode = true): this {
-    for (const m of this.modules()) m.training = mode;
+    if (typeof mode !== 'boolean') throw new TypeError(`train: training mode is expected to be boolean, got ${inspect(mode)}`);
+    this.training = mode;
+    for (const child of this.children()) child.train(mode);
     return this;
   }
 
@@ -136,25 +151,47 @@ export abstract class Module {
     return this;
   }
 
-  zeroGrad(setToNone = true): void {
+  /** Clears the parameters' gradients: to null by default, or to zeros (`false` or `{ setToNone: false }`). */
+  zeroGrad(setToNone: boolean | { setToNone?: boolean } = true): void {
+    const toNone = typeof setToNone === 'object' ? (setToNone.setToNone ?? true) : setToNone;
     for (const p of this.parameters()) {
-      if (setToNone) p.grad = null;
-      else p.grad?.zero_();
+      if (toNone) {
+        p.grad = null;
+      } else {
+        const grad = p.grad;
+        if (grad) noGrad(() => grad.zero_());
+        grad?.dispose();
+      }
     }
   }
 
   /** Moves or casts parameters and buffers in place (floating-point ones only, for dtypes). */
   to(target: DType | Device): this {
+    if (isDType(target) && !isFloatingPoint(target)) {
+      throw new TypeError(`to: nn.Module.to only accepts floating point dtypes, but got ${target}`);
+    }
+    if (!isDType(target) && !isDevice(target)) {
+      throw new TypeError(`to: expected a dtype or a device ('cpu', 'cuda', 'cuda:N'), got ${inspect(target)}`);
+    }
     noGrad(() => {
       const convert = (t: Tensor): Tensor | null => {
-        if (target.startsWith('cpu') || target.startsWith('cuda')) return t.to(target as Device);
-        return t.isFloatingPoint() ? t.to(target as DType) : null;
+        if (isDevice(target)) return t.to(target);
+        return t.isFloatingPoint() ? t.to(target) : null;
+      };
+      // In place (set_data), so that optimizers and other holders of the parameters see the change.
+      const convertInPlace = (t: Tensor): void => {
+        const converted = convert(t);
+        if (converted) {
+          N.setData(t, converted);
+          converted.dispose();
+        }
       };
       for (const p of this.parameters()) {
-        const converted = convert(p);
-        if (converted) {
-          N.setData(p, converted);
-          converted.dispose();
+        convertInPlace(p);
+        const grad = p.grad;
+        if (grad) {
+          convertInPlace(grad);
+          grad.dispose();
         }
       }
       for (const m of this.modules()) {
@@ -172,7 +209,7 @@ export abstract class Module {
   /** Parameters and persistent buffers by dotted name, in PyTorch's order (detached, shared memory). */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const [modName, m] of this.namedModules()) {
+    for (const [modName, m] of this.#allPaths()) {
       const key = (name: string) => (modName ? `${modName}.${name}` : name);
       for (const [name, p] of m.directParameters()) out[key(name)] = p.detach();
       for (const [name, b] of m.#buffers) if (b.tensor && b.persistent) out[key(name)] = b.tensor.detach();
@@ -181,33 +218,46 @@ export abstract class Module {
   }
 
   /**
-   * Copies values into the existing parameters and buffers. With strict (the default) any
-   * missing or unexpected key is an error; shapes must always match.
+   * Copies values into the existing parameters and buffers (in place: optimizers keep working).
+   * With strict (the default) any missing or unexpected key is an error; shapes must always
+   * match. Errors are reported together, in PyTorch's wording, and nothing is copied then.
    */
   loadStateDict(stateDict: Record<string, Tensor>, options: { strict?: boolean } = {}): LoadResult {
+    if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict)) {
+      throw new TypeError(`loadStateDict: expected a record of tensors by name, got ${inspect(stateDict)}`);
+    }
     const strict = options.strict ?? true;
     const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));
-    const unexpectedKeys = Object.keys(stateDict).filter((k) => !(k in own));
-    if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
-      const parts = [];
-      if (missingKeys.length) parts.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
-      if (unexpectedKeys.length) parts.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
-      throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${parts.join('\n\t')}`);
-    }
-    noGrad(() => {
+    try {
+      const has = (record: object, key: string) => Object.prototype.hasOwnProperty.call(record, key);
+      const missingKeys = Object.keys(own).filter((k) => !has(stateDict, k));
+      const unexpectedKeys = Object.keys(stateDict).filter((k) => !has(own, k));
+      const quoted = (keys: string[]) => keys.map((k) => `"${k}"`).join(', ');
+      const errors: string[] = [];
+      if (strict && missingKeys.length > 0) errors.push(`Missing key(s) in state_dict: ${quoted(missingKeys)}. `);
+      if (strict && unexpectedKeys.length > 0) errors.push(`Unexpected key(s) in state_dict: ${quoted(unexpectedKeys)}. `);
+      const copies: [Tensor, Tensor][] = [];
       for (const [key, target] of Object.entries(own)) {
+        if (!has(stateDict, key)) continue;
         const source = stateDict[key];
-        if (!source) continue;
+        if (!(source instanceof Tensor)) {
+          throw new TypeError(`loadStateDict: while copying the parameter named "${key}", expected a Tensor from the checkpoint but received ${inspect(source)}`);
+        }
         const [a, b] = [source.shape, target.shape];
         if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
-          throw new Error(`size mismatch for ${key}: copying a param with shape [${a.join(', ')}] from checkpoint, the shape in current model is [${b.join(', ')}].`);
+          errors.push(`size mismatch for ${key}: copying a param with shape [${a.join(', ')}] from checkpoint, the shape in current model is [${b.join(', ')}].`);
+        } else {
+          copies.push([target, source]);
         }
-        target.copy_(source);
       }
-    });
-    for (const t of Object.values(own)) t.dispose();
-    return { missingKeys, unexpectedKeys };
+      if (errors.length > 0) throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`);
+      noGrad(() => {
+        for (const [target, source] of copies) target.copy_(source);
+      });
+      return { missingKeys, unexpectedKeys };
+    } finally {
+      for (const t of Object.values(own)) t.dispose();
+    }
   }
 
   toString(): string {

@@ -1,17 +1,19 @@
 // torch.nn.utils
 import { N } from '../engine/native.js';
 import { noGrad } from '../engine/autograd.js';
-import type { Tensor } from '../engine/tensor.js';
+import { Tensor } from '../engine/tensor.js';
 
-function gradsOf(parameters: Iterable<Tensor>): Tensor[] {
-  return [...parameters].map((p) => p.grad).filter((g): g is Tensor => g !== null);
+/** The gradients of a parameter list (or of one tensor, as PyTorch accepts). */
+function gradsOf(parameters: Iterable<Tensor> | Tensor): Tensor[] {
+  const list = parameters instanceof Tensor ? [parameters] : [...parameters];
+  return list.map((p) => p.grad).filter((g): g is Tensor => g !== null);
 }
 
 /**
  * Scales gradients in place so that their total norm is at most maxNorm, and returns the
  * total norm before clipping (a 0-dim tensor), as torch.nn.utils.clip_grad_norm_.
  */
-export function clipGradNorm_(parameters: Iterable<Tensor>, maxNorm: number, normType = 2, errorIfNonfinite = false): Tensor {
+export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2, errorIfNonfinite = false): Tensor {
   const grads = gradsOf(parameters);
   const total: Tensor = N.clipGradNorm(grads, maxNorm, normType, errorIfNonfinite);
   for (const g of grads) g.dispose();
@@ -19,7 +21,7 @@ export function clipGradNorm_(parameters: Iterable<Tensor>, maxNorm: number, nor
 }
 
 /** Clamps every gradient element to [-clipValue, clipValue]. */
-export function clipGradValue_(parameters: Iterable<Tensor>, clipValue: number): void {
+export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue: number): void {
   const grads = gradsOf(parameters);
   noGrad(() => grads.forEach((g) => g.clamp_(-clipValue, clipValue)));
   for (const g of grads) g.dispose();
