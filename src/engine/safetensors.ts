@@ -2,7 +2,7 @@
 // header length, a JSON header {name: {dtype, shape, data_offsets}, __metadata__}, then the
 // tensors' bytes. Loading validates the whole header before any tensor is created; saving
 // writes a temporary file and renames it, so a crash never leaves a half-written file.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
 import type { DType } from './dtype.js';
@@ -36,14 +36,17 @@ class SafetensorsError extends Error {
   }
 }
 
-/** Parses and validates the header of a safetensors file held in `bytes`. */
-export function parseSafetensorsHeader(bytes: Uint8Array, path = '<buffer>'): SafetensorsFile {
-  if (bytes.length < 8) throw new SafetensorsError(path, `file is ${bytes.length} bytes, too short for a header`);
+/**
+ * Parses and validates the header of a safetensors file. `bytes` holds the file's start
+ * (at least the header, or all of it); `fileSize` is the whole file's length.
+ */
+export function parseSafetensorsHeader(bytes: Uint8Array, path = '<buffer>', fileSize = bytes.length): SafetensorsFile {
+  if (fileSize < 8 || bytes.length < 8) throw new SafetensorsError(path, `file is ${fileSize} bytes, too short for a header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength > MAX_HEADER) throw new SafetensorsError(path, `header length ${headerLength} exceeds ${MAX_HEADER}`);
-  if (8 + headerLength > bytes.length) {
-    throw new SafetensorsError(path, `header claims ${headerLength} bytes but the file has ${bytes.length - 8} after the length (truncated?)`);
+  if (8 + headerLength > fileSize || 8 + headerLength > bytes.length) {
+    throw new SafetensorsError(path, `header claims ${headerLength} bytes but the file has ${fileSize - 8} after the length (truncated?)`);
   }
   let header: unknown;
   try {
@@ -53,7 +56,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, path = '<buffer>'): Sa
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError(path, 'header is not a JSON object');
   const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
+  const dataLength = fileSize - dataStart;
   const tensors: Record<string, TensorInfo> = {};
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
@@ -96,29 +99,68 @@ export function parseSafetensorsHeader(bytes: Uint8Array, path = '<buffer>'): Sa
   return { tensors, metadata, dataStart };
 }
 
-/** Reads only the header (names, dtypes, shapes, metadata) of a safetensors file. */
-export function readSafetensorsHeader(path: string): SafetensorsFile {
-  return parseSafetensorsHeader(readFile(path), path);
-}
-
-function readFile(path: string): Buffer {
+function withFile<T>(path: string, fn: (fd: number, size: number) => T): T {
+  let fd: number;
   try {
-    return readFileSync(path);
+    fd = openSync(path, 'r');
   } catch (error) {
     throw new SafetensorsError(path, `cannot read: ${(error as Error).message}`);
   }
+  try {
+    return fn(fd, fstatSync(fd).size);
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** Loads every tensor of a safetensors file (names as stored) onto the CPU. */
-export function loadSafetensors(path: string): Record<string, Tensor> {
-  const bytes = readFile(path);
-  const file = parseSafetensorsHeader(bytes, path);
-  const out: Record<string, Tensor> = {};
-  for (const [name, info] of Object.entries(file.tensors)) {
-    const slice = bytes.subarray(file.dataStart + info.dataOffsets[0], file.dataStart + info.dataOffsets[1]);
-    out[name] = N.fromBuffer(slice, info.shape, info.dtype);
+function readExactly(fd: number, target: Uint8Array, position: number, path: string): void {
+  for (let done = 0; done < target.length; ) {
+    let n: number;
+    try {
+      n = readSync(fd, target, done, target.length - done, position + done);
+    } catch (error) {
+      throw new SafetensorsError(path, `cannot read: ${(error as Error).message}`);
+    }
+    if (n === 0) throw new SafetensorsError(path, `unexpected end of file at byte ${position + done}`);
+    done += n;
   }
-  return out;
+}
+
+function readHeader(fd: number, size: number, path: string): SafetensorsFile {
+  const prefix = new Uint8Array(Math.min(size, 8));
+  readExactly(fd, prefix, 0, path);
+  const headerLength = prefix.length === 8 ? Number(new DataView(prefix.buffer).getBigUint64(0, true)) : 0;
+  const head = new Uint8Array(Math.min(size, 8 + Math.min(headerLength, MAX_HEADER + 1)));
+  readExactly(fd, head, 0, path);
+  return parseSafetensorsHeader(head, path, size);
+}
+
+/** Reads only the header (names, dtypes, shapes, metadata) of a safetensors file. */
+export function readSafetensorsHeader(path: string): SafetensorsFile {
+  return withFile(path, (fd, size) => readHeader(fd, size, path));
+}
+
+/**
+ * Loads every tensor of a safetensors file (names as stored) onto the CPU. Each tensor's
+ * bytes are read from the file straight into its memory: no intermediate copy, and files
+ * larger than a JavaScript Buffer can hold load as well.
+ */
+export function loadSafetensors(path: string): Record<string, Tensor> {
+  return withFile(path, (fd, size) => {
+    const file = readHeader(fd, size, path);
+    const out: Record<string, Tensor> = {};
+    try {
+      for (const [name, info] of Object.entries(file.tensors)) {
+        const t: Tensor = N.empty(info.shape, info.dtype);
+        out[name] = t;
+        readExactly(fd, N.rawBytes(t), file.dataStart + info.dataOffsets[0], path);
+      }
+    } catch (error) {
+      for (const t of Object.values(out)) t.dispose();
+      throw error;
+    }
+    return out;
+  });
 }
 
 /** Writes tensors (and string metadata) to a safetensors file, atomically. */
