@@ -2,3 +2,13 @@
 export * as torch from './engine/torch.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * from './data-index.js';
+export {
+  loadCheckpoint, resolveCheckpoint, findCheckpointFile, renameLegacyKeys, CheckpointError, UnsafePickleError,
+  type LoadedCheckpoint, type CheckpointFormat, type LoadCheckpointOptions,
+} from './models/checkpoint.js';
+export { hfHubDownload, listRepoFiles, HubHttpClient, type HubClientOptions, type DownloadFileOptions } from './hub/client.js';
+
+import { installDefaultHubClient } from './hub/client.js';
+// The real Hub client behind fromPretrained('org/name'); it never replaces one already installed.
+installDefaultHubClient();

@@ -160,7 +160,7 @@ test('frombuffer shares memory with the buffer, as torch.frombuffer does', () =>
   t.mul_(10);
   assert.deepEqual([...buffer], [10, 20, 30, 40, 50, 60]);
   buffer[0] = -1;
-  assert.equal(t.toArray()[0][0 as never], -1);
+  assert.equal((t.toArray() as number[][])[0][0], -1);
   // A view of a Buffer at an offset that is not a multiple of 4 cannot be shared: it is copied.
   const bytes = Buffer.alloc(9);
   const odd = torch.frombuffer(bytes.subarray(1), { dtype: 'float32' });

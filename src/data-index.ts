@@ -1,0 +1,22 @@
+// The data half of finetune: tokenizers, datasets and batching, with Hugging Face names.
+export { AutoTokenizer, BertTokenizerFast, BertTokenizer, type FromPretrainedOptions } from './tokenizers/auto.js';
+export { PreTrainedTokenizerFast, type DecodeOptions } from './tokenizers/tokenizer.js';
+export { BatchEncoding, type EncodedValue } from './tokenizers/batch-encoding.js';
+export type { EncodeOptions, PaddingStrategy, TruncationStrategy } from './tokenizers/options.js';
+export type { PadOptions } from './tokenizers/pad.js';
+
+export { loadDataset, type LoadDatasetOptions } from './datasets/load.js';
+export { Dataset, type Row, type Batch as DatasetBatch } from './datasets/dataset.js';
+export { DatasetDict } from './datasets/dataset-dict.js';
+export { Value, ClassLabel, Sequence, type Feature, type Features } from './datasets/features.js';
+export { disableCaching, enableCaching, isCachingEnabled, cacheDir } from './datasets/cache.js';
+export { DataFileError } from './datasets/io/errors.js';
+export { Generator } from './datasets/random.js';
+export type { MapOptions, FilterOptions } from './datasets/map.js';
+export type { TrainTestSplitOptions } from './datasets/split.js';
+
+export { DataLoader, type DataLoaderOptions } from './data/dataloader.js';
+export { SequentialSampler, RandomSampler, LengthGroupedSampler, DistributedSampler, BatchSampler, type Sampler } from './data/samplers.js';
+export { DataCollatorWithPadding, DataCollatorForLanguageModeling, defaultDataCollator, type Batch } from './data/collators.js';
+
+export { setHubClient, HubError, type HubClient, type HubFileOptions } from './hub/resolve.js';

@@ -1,0 +1,170 @@
+// Data collators: a list of examples → a batch of tensors, as in Hugging Face transformers.
+// They are callable objects, so they can be passed as a DataLoader's collateFn.
+import type { Tensor } from '../engine/tensor.js';
+import { Generator } from '../datasets/random.js';
+import type { BatchEncoding } from '../tokenizers/batch-encoding.js';
+import { Callable } from '../tokenizers/callable.js';
+import { columnToTensor, type PadOptions } from '../tokenizers/pad.js';
+import type { PaddingStrategy } from '../tokenizers/options.js';
+import { getTorch, isTensor } from '../tokenizers/tensors.js';
+
+/** A batch: Hugging Face keys (`input_ids`, `labels`, ...) with camelCase aliases. */
+export type Batch = Record<string, Tensor> & {
+  readonly inputIds?: Tensor;
+  readonly attentionMask?: Tensor;
+  readonly tokenTypeIds?: Tensor;
+};
+
+const ALIASES: Record<string, string> = { inputIds: 'input_ids', attentionMask: 'attention_mask', tokenTypeIds: 'token_type_ids', specialTokensMask: 'special_tokens_mask' };
+
+/** Adds non-enumerable camelCase getters, so `Object.entries(batch)` shows Hugging Face's keys only. */
+export function withAliases<T extends Record<string, unknown>>(batch: T): T {
+  for (const [camel, snake] of Object.entries(ALIASES)) {
+    if (snake in batch) Object.defineProperty(batch, camel, { get: () => batch[snake], enumerable: false, configurable: true });
+  }
+  return batch;
+}
+
+/** What collators need from a tokenizer. */
+export interface CollatorTokenizer {
+  pad(features: Record<string, unknown>[], options: PadOptions): BatchEncoding;
+  padTokenId: number | null;
+  maskToken: string | null;
+  maskTokenId: number | null;
+  allSpecialIds: number[];
+  numTokens: number;
+}
+
+type Features = Record<string, unknown>[];
+
+function renameLabels(batch: Record<string, unknown>): void {
+  for (const key of ['label', 'label_ids']) {
+    if (key in batch) {
+      batch.labels = batch[key];
+      delete batch[key];
+    }
+  }
+}
+
+export interface DataCollatorWithPaddingOptions {
+  tokenizer: CollatorTokenizer;
+  padding?: PaddingStrategy;
+  maxLength?: number;
+  padToMultipleOf?: number;
+  returnTensors?: 'pt';
+}
+
+export interface DataCollatorWithPadding {
+  (features: Features): Batch;
+}
+
+/** Pads each batch to its longest example (dynamic padding); `label` becomes `labels`. */
+export class DataCollatorWithPadding extends Callable<[Features], Batch> {
+  tokenizer!: CollatorTokenizer;
+  padding!: PaddingStrategy;
+  maxLength?: number;
+  padToMultipleOf?: number;
+
+  constructor(options: DataCollatorWithPaddingOptions) {
+    super();
+    if (!options?.tokenizer) throw new TypeError('DataCollatorWithPadding: a tokenizer is required');
+    this.tokenizer = options.tokenizer;
+    this.padding = options.padding ?? true;
+    this.maxLength = options.maxLength;
+    this.padToMultipleOf = options.padToMultipleOf;
+  }
+
+  protected _call(features: Features): Batch {
+    const enc = this.tokenizer.pad(features, { padding: this.padding, maxLength: this.maxLength, padToMultipleOf: this.padToMultipleOf, returnTensors: 'pt' });
+    const batch = enc.toObject();
+    renameLabels(batch);
+    return withAliases(batch) as Batch;
+  }
+}
+
+/**
+ * Hugging Face's default_data_collator: stacks equal-length fields into tensors (strings are
+ * left out), `label`/`label_ids` become `labels` (int64 for integers, float32 otherwise).
+ */
+export function defaultDataCollator(features: Features): Batch {
+  if (!Array.isArray(features) || features.length === 0) throw new Error('defaultDataCollator: expected a non-empty list of examples');
+  const first = features[0];
+  const batch: Record<string, unknown> = {};
+  for (const key of ['label', 'label_ids']) {
+    if (key in first && first[key] !== null && first[key] !== undefined) batch.labels = columnToTensor('labels', features.map((f) => f[key]));
+  }
+  for (const [key, value] of Object.entries(first)) {
+    if (key === 'label' || key === 'label_ids' || value === null || value === undefined || typeof value === 'string') continue;
+    const values = features.map((f) => f[key]);
+    batch[key] = isTensor(value) ? getTorch().stack(values as Tensor[], 0) : columnToTensor(key, values);
+  }
+  return withAliases(batch) as Batch;
+}
+
+export interface DataCollatorForLanguageModelingOptions {
+  tokenizer: CollatorTokenizer;
+  mlm?: boolean;
+  mlmProbability?: number;
+  padToMultipleOf?: number;
+  /** Seed for the masking draws (default: random). */
+  seed?: number;
+}
+
+export interface DataCollatorForLanguageModeling {
+  (features: Features): Batch;
+}
+
+/**
+ * Masked language modelling batches: of the non-special tokens, `mlmProbability` are chosen;
+ * of those 80% become [MASK], 10% a random token, 10% stay. Labels are -100 except at chosen
+ * positions. With `mlm: false`, labels are the inputs (padding -100), for causal LM.
+ */
+export class DataCollatorForLanguageModeling extends Callable<[Features], Batch> {
+  tokenizer!: CollatorTokenizer;
+  mlm!: boolean;
+  mlmProbability!: number;
+  padToMultipleOf?: number;
+  generator!: Generator;
+
+  constructor(options: DataCollatorForLanguageModelingOptions) {
+    super();
+    this.tokenizer = options.tokenizer;
+    this.mlm = options.mlm ?? true;
+    this.mlmProbability = options.mlmProbability ?? 0.15;
+    this.padToMultipleOf = options.padToMultipleOf;
+    this.generator = new Generator(options.seed);
+    if (this.mlm && this.tokenizer.maskTokenId === null) {
+      throw new Error('DataCollatorForLanguageModeling: the tokenizer has no mask token, needed for masked language modelling; pass mlm: false for causal LM');
+    }
+    if (!(this.mlmProbability >= 0 && this.mlmProbability <= 1)) throw new RangeError(`mlmProbability must be in [0, 1], got ${this.mlmProbability}`);
+  }
+
+  protected _call(features: Features): Batch {
+    const enc = this.tokenizer.pad(features, { padding: true, padToMultipleOf: this.padToMultipleOf, returnTensors: 'pt' });
+    const batch = enc.toObject() as Record<string, Tensor>;
+    const inputIds = batch.input_ids;
+    const [n, len] = inputIds.shape;
+    const ids = Array.from(inputIds.data() as BigInt64Array, Number);
+    const specialTensor = batch.special_tokens_mask;
+    const special = specialTensor ? Array.from(specialTensor.data() as BigInt64Array, Number) : null;
+    delete batch.special_tokens_mask;
+    const specialIds = new Set([...this.tokenizer.allSpecialIds, ...(this.tokenizer.padTokenId !== null ? [this.tokenizer.padTokenId] : [])]);
+    const labels = new BigInt64Array(n * len);
+    const g = this.generator;
+    for (let i = 0; i < ids.length; i++) {
+      const isSpecial = special ? special[i] === 1 : specialIds.has(ids[i]);
+      if (!this.mlm) {
+        labels[i] = ids[i] === this.tokenizer.padTokenId ? -100n : BigInt(ids[i]);
+        continue;
+      }
+      labels[i] = -100n;
+      if (isSpecial || g.random() >= this.mlmProbability) continue;
+      labels[i] = BigInt(ids[i]);
+      if (g.random() < 0.8) ids[i] = this.tokenizer.maskTokenId as number;
+      else if (g.random() < 0.5) ids[i] = g.integers(this.tokenizer.numTokens);
+    }
+    batch.input_ids = getTorch().tensor(BigInt64Array.from(ids, BigInt), { shape: [n, len] });
+    batch.labels = getTorch().tensor(labels, { shape: [n, len] });
+    return withAliases(batch) as Batch;
+  }
+}

@@ -1,0 +1,62 @@
+// The on-disk cache of `map` results: Arrow IPC files named by fingerprint, in
+// HF_DATASETS_CACHE (or ~/.cache/finetune/datasets). Features travel in the schema metadata
+// under Hugging Face's "huggingface" key.
+import * as arrow from 'apache-arrow';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Column } from './columns.js';
+import { featureFromArrow, featuresFromJSON, featuresToJSON, type Features } from './features.js';
+
+let cachingEnabled = true;
+
+/** Hugging Face's `disable_caching()`: map results are then neither read from nor written to disk. */
+export function disableCaching(): void { cachingEnabled = false; }
+export function enableCaching(): void { cachingEnabled = true; }
+export function isCachingEnabled(): boolean { return cachingEnabled; }
+
+export function cacheDir(): string {
+  return process.env.HF_DATASETS_CACHE || join(homedir(), '.cache', 'finetune', 'datasets');
+}
+
+export function cachePath(name: string): string {
+  const dir = cacheDir();
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
+}
+
+export function tableFromColumns(columns: Map<string, Column>, features: Features, numRows: number): arrow.Table {
+  const meta = new Map([['huggingface', JSON.stringify({ info: { features: featuresToJSON(features) } })]]);
+  for (const [name, v] of columns) if (v.length !== numRows) throw new Error(`column ${name} has ${v.length} rows, expected ${numRows}`);
+  if (columns.size === 0) return new arrow.Table(new arrow.Schema([], meta));
+  // Arrow aligns differently-chunked columns into record batches.
+  const table = new arrow.Table(Object.fromEntries(columns));
+  return new arrow.Table(new arrow.Schema(table.schema.fields, meta), table.batches);
+}
+
+/** Writes atomically (temp file + rename), so a crash never leaves a half-written cache hit. */
+export function writeArrowFile(path: string, columns: Map<string, Column>, features: Features, numRows: number): void {
+  const bytes = arrow.tableToIPC(tableFromColumns(columns, features, numRows), 'file');
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+export function readArrowFile(path: string): { columns: Map<string, Column>; features: Features; numRows: number } {
+  if (!existsSync(path)) throw new Error(`${path}: no such file`);
+  const table = arrow.tableFromIPC(readFileSync(path));
+  return fromTable(table, path);
+}
+
+export function fromTable(table: arrow.Table, where: string): { columns: Map<string, Column>; features: Features; numRows: number } {
+  const columns = new Map<string, Column>();
+  for (const field of table.schema.fields) columns.set(field.name, table.getChild(field.name) as Column);
+  const meta = table.schema.metadata.get('huggingface');
+  let features: Features | null = null;
+  if (meta) {
+    const parsed = JSON.parse(meta) as { info?: { features?: Record<string, unknown> } };
+    if (parsed.info?.features) features = featuresFromJSON(parsed.info.features, where);
+  }
+  if (!features) features = Object.fromEntries(table.schema.fields.map((f) => [f.name, featureFromArrow(f.type)]));
+  return { columns, features, numRows: table.numRows };
+}
