@@ -1,5 +1,5 @@
 // The data half of finetune: tokenizers, datasets and batching, with Hugging Face names.
-export { AutoTokenizer, BertTokenizerFast, BertTokenizer, type FromPretrainedOptions } from './tokenizers/auto.js';
+export { AutoTokenizer, BertTokenizerFast, BertTokenizer, type FromPretrainedOptions as TokenizerFromPretrainedOptions } from './tokenizers/auto.js';
 export { PreTrainedTokenizerFast, type DecodeOptions } from './tokenizers/tokenizer.js';
 export { BatchEncoding, type EncodedValue } from './tokenizers/batch-encoding.js';
 export type { EncodeOptions, PaddingStrategy, TruncationStrategy } from './tokenizers/options.js';

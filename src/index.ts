@@ -3,6 +3,7 @@ export * as torch from './engine/torch.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * from './data-index.js';
+export * from './models/index.js';
 export {
   loadCheckpoint, resolveCheckpoint, findCheckpointFile, renameLegacyKeys, CheckpointError, UnsafePickleError,
   type LoadedCheckpoint, type CheckpointFormat, type LoadCheckpointOptions,

@@ -1,0 +1,27 @@
+// Multi-head self-attention arithmetic shared by BERT (query/key/value), RoBERTa and
+// DistilBERT (q_lin/k_lin/v_lin): the modules differ only in their parameters' names.
+import type { Tensor } from '../engine/tensor.js';
+import * as F from '../nn/functional.js';
+
+export interface AttentionOptions {
+  heads: number;
+  /** Additive mask broadcastable to [batch, heads, query, key] (0 or finfo.min), or null. */
+  mask: Tensor | null;
+  dropoutP: number;
+  training: boolean;
+}
+
+/**
+ * softmax(q kᵀ/√d + mask) v per head, on projected [batch, seq, hidden] inputs; returns the
+ * context [batch, seq, hidden] and the attention probabilities [batch, heads, seq, seq]
+ * (after dropout, as transformers returns them).
+ */
+export function multiHeadAttention(query: Tensor, key: Tensor, value: Tensor, o: AttentionOptions): [Tensor, Tensor] {
+  const [batch, seq, hidden] = query.shape;
+  const headSize = hidden / o.heads;
+  const split = (t: Tensor) => t.view(batch, -1, o.heads, headSize).transpose(1, 2);
+  const [context, probs] = F.scaledDotProductAttention(split(query), split(key), split(value), {
+    attnMask: o.mask, dropoutP: o.dropoutP, training: o.training,
+  });
+  return [context.transpose(1, 2).reshape(batch, seq, hidden), probs];
+}

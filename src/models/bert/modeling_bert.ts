@@ -1,0 +1,323 @@
+// BERT, as transformers' modeling_bert.py: the same modules with the same attribute names
+// (so the weights' dotted names are Hugging Face's: bert.encoder.layer.0.attention.self.query.weight),
+// the same arithmetic, and the same loss for sequence classification. Read top to bottom:
+// embeddings → self-attention → attention output → feed-forward → layer → encoder → pooler →
+// BertModel → BertForSequenceClassification.
+import * as torch from '../../engine/torch.js';
+import type { Tensor } from '../../engine/tensor.js';
+import { Module } from '../../nn/module.js';
+import { Dropout, Embedding, LayerNorm, Linear, ModuleList, Tanh } from '../../nn/layers.js';
+import { getActivation } from '../activations.js';
+import { multiHeadAttention } from '../attention.js';
+import { extendedAttentionMask, readInputs, sequenceClassificationLoss } from '../model_inputs.js';
+import type { ModelInputs, ReadInputs } from '../model_inputs.js';
+import { PreTrainedModel } from '../modeling_utils.js';
+import type { PretrainedConfig } from '../configuration_utils.js';
+import { BertConfig } from './configuration_bert.js';
+
+/** What base models return (transformers' BaseModelOutputWithPooling). */
+export interface BaseModelOutput {
+  lastHiddenState: Tensor;
+  /** tanh(dense(hidden[:, 0])) for models with a pooler. */
+  poolerOutput?: Tensor;
+  /** The embeddings' output and each layer's, when asked for (outputHiddenStates). */
+  hiddenStates?: Tensor[];
+  /** Each layer's attention probabilities [batch, heads, seq, seq], when asked for (outputAttentions). */
+  attentions?: Tensor[];
+}
+
+/** What *ForSequenceClassification return (transformers' SequenceClassifierOutput). */
+export interface SequenceClassifierOutput {
+  loss?: Tensor;
+  logits: Tensor;
+  hiddenStates?: Tensor[];
+  attentions?: Tensor[];
+}
+
+/** forward() with labels returns a loss. */
+export interface SequenceClassification {
+  forward(inputs: ModelInputs & { labels: unknown }): SequenceClassifierOutput & { loss: Tensor };
+  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput;
+}
+
+/** An embedding lookup whose out-of-range ids fail with a message naming the config field. */
+export function embed(table: Embedding, ids: Tensor, field: string): Tensor {
+  try {
+    return table.forward(ids);
+  } catch (error) {
+    const [low, high] = [ids.min().item(), ids.max().item()];
+    if (low < 0 || high >= table.numEmbeddings) {
+      throw new RangeError(`${field}: ids must lie in [0, ${table.numEmbeddings}) (the embedding's rows, ${field} in config.json), found ${high >= table.numEmbeddings ? high : low}`);
+    }
+    throw error;
+  }
+}
+
+export class BertEmbeddings extends Module {
+  word_embeddings: Embedding;
+  position_embeddings: Embedding;
+  token_type_embeddings: Embedding;
+  LayerNorm: LayerNorm;
+  dropout: Dropout;
+  declare position_ids: Tensor;
+  declare token_type_ids: Tensor;
+
+  constructor(config: BertConfig) {
+    super();
+    this.word_embeddings = new Embedding(config.vocabSize, config.hiddenSize, { paddingIdx: config.padTokenId });
+    this.position_embeddings = new Embedding(config.maxPositionEmbeddings, config.hiddenSize);
+    this.token_type_embeddings = new Embedding(config.typeVocabSize, config.hiddenSize);
+    this.LayerNorm = new LayerNorm(config.hiddenSize, { eps: config.layerNormEps });
+    this.dropout = new Dropout(config.hiddenDropoutProb);
+    // non-persistent, as in transformers >= 4.31: not in the state dict, ignored when a checkpoint has them
+    this.registerBuffer('position_ids', torch.arange(config.maxPositionEmbeddings).expand(1, -1), false);
+    this.registerBuffer('token_type_ids', torch.zeros([1, config.maxPositionEmbeddings], { dtype: 'int64' }), false);
+  }
+
+  /** BERT counts positions 0, 1, …; RoBERTa overrides this. */
+  protected positionIdsFor(inputIds: Tensor): Tensor {
+    return this.position_ids.slice(1, 0, inputIds.size(1));
+  }
+
+  forward(inputIds: Tensor, tokenTypeIds: Tensor | null = null, positionIds: Tensor | null = null): Tensor {
+    const [batch, seq] = inputIds.shape;
+    if (seq > this.position_embeddings.numEmbeddings) {
+      throw new RangeError(`sequence length ${seq} exceeds max_position_embeddings (${this.position_embeddings.numEmbeddings}); truncate the inputs (tokenizer option truncation: true)`);
+    }
+    const positions = positionIds ?? this.positionIdsFor(inputIds);
+    const types = tokenTypeIds ?? this.token_type_ids.slice(1, 0, seq).expand(batch, seq);
+    const embeddings = embed(this.word_embeddings, inputIds, 'vocab_size').add(embed(this.token_type_embeddings, types, 'type_vocab_size'))
+      .add(embed(this.position_embeddings, positions, 'max_position_embeddings'));
+    return this.dropout.forward(this.LayerNorm.forward(embeddings));
+  }
+}
+
+export class BertSelfAttention extends Module {
+  query: Linear;
+  key: Linear;
+  value: Linear;
+  dropout: Dropout;
+  readonly numAttentionHeads: number;
+
+  constructor(config: BertConfig) {
+    super();
+    this.numAttentionHeads = config.numAttentionHeads;
+    this.query = new Linear(config.hiddenSize, config.hiddenSize);
+    this.key = new Linear(config.hiddenSize, config.hiddenSize);
+    this.value = new Linear(config.hiddenSize, config.hiddenSize);
+    this.dropout = new Dropout(config.attentionProbsDropoutProb);
+  }
+
+  /** Returns the context and the attention probabilities. */
+  forward(hidden: Tensor, mask: Tensor | null): [Tensor, Tensor] {
+    return multiHeadAttention(this.query.forward(hidden), this.key.forward(hidden), this.value.forward(hidden), {
+      heads: this.numAttentionHeads, mask, dropoutP: this.dropout.p, training: this.training,
+    });
+  }
+}
+
+/** dense → dropout → LayerNorm(· + residual): after attention (BertSelfOutput) and after the feed-forward (BertOutput). */
+export class BertSelfOutput extends Module {
+  dense: Linear;
+  LayerNorm: LayerNorm;
+  dropout: Dropout;
+
+  constructor(config: BertConfig, inFeatures = config.hiddenSize) {
+    super();
+    this.dense = new Linear(inFeatures, config.hiddenSize);
+    this.LayerNorm = new LayerNorm(config.hiddenSize, { eps: config.layerNormEps });
+    this.dropout = new Dropout(config.hiddenDropoutProb);
+  }
+
+  forward(hidden: Tensor, residual: Tensor): Tensor {
+    return this.LayerNorm.forward(this.dropout.forward(this.dense.forward(hidden)).add(residual));
+  }
+}
+
+export class BertAttention extends Module {
+  self: BertSelfAttention;
+  output: BertSelfOutput;
+
+  constructor(config: BertConfig) {
+    super();
+    this.self = new BertSelfAttention(config);
+    this.output = new BertSelfOutput(config);
+  }
+
+  forward(hidden: Tensor, mask: Tensor | null): [Tensor, Tensor] {
+    const [context, probs] = this.self.forward(hidden, mask);
+    return [this.output.forward(context, hidden), probs];
+  }
+}
+
+export class BertIntermediate extends Module {
+  dense: Linear;
+  readonly intermediateActFn: (x: Tensor) => Tensor;
+
+  constructor(config: BertConfig) {
+    super();
+    this.dense = new Linear(config.hiddenSize, config.intermediateSize);
+    this.intermediateActFn = getActivation(config.hiddenAct);
+  }
+
+  forward(hidden: Tensor): Tensor {
+    return this.intermediateActFn(this.dense.forward(hidden));
+  }
+}
+
+/** The feed-forward's output: BertSelfOutput's arithmetic from the intermediate size. */
+export class BertOutput extends BertSelfOutput {
+  constructor(config: BertConfig) {
+    super(config, config.intermediateSize);
+  }
+}
+
+export class BertLayer extends Module {
+  attention: BertAttention;
+  intermediate: BertIntermediate;
+  output: BertOutput;
+
+  constructor(config: BertConfig) {
+    super();
+    this.attention = new BertAttention(config);
+    this.intermediate = new BertIntermediate(config);
+    this.output = new BertOutput(config);
+  }
+
+  forward(hidden: Tensor, mask: Tensor | null): [Tensor, Tensor] {
+    // tidy: a layer's temporaries are freed as soon as it returns (autograd keeps what backward needs)
+    return torch.tidy(() => {
+      const [attended, probs] = this.attention.forward(hidden, mask);
+      return [this.output.forward(this.intermediate.forward(attended), attended), probs];
+    });
+  }
+}
+
+/** A stack of layers; shared by every BERT-like family whose layers map (hidden, mask) → [hidden, probs]. */
+export function runLayers(layers: Iterable<{ forward(h: Tensor, m: Tensor | null): [Tensor, Tensor] }>, hidden: Tensor, mask: Tensor | null,
+  want: { hiddenStates: boolean; attentions: boolean }): BaseModelOutput {
+  const hiddenStates = want.hiddenStates ? [hidden] : undefined;
+  const attentions: Tensor[] | undefined = want.attentions ? [] : undefined;
+  const input = hidden;
+  for (const layer of layers) {
+    const [next, probs] = layer.forward(hidden, mask);
+    // What nobody asked for is released now, not when the caller's tidy() ends: otherwise every
+    // layer's probabilities and output would be held at once (autograd keeps what it needs).
+    if (attentions) attentions.push(probs);
+    else probs.dispose();
+    if (!hiddenStates && hidden !== input) hidden.dispose();
+    hidden = next;
+    hiddenStates?.push(hidden);
+  }
+  return { lastHiddenState: hidden, hiddenStates, attentions };
+}
+
+export class BertEncoder extends Module {
+  layer: ModuleList<BertLayer>;
+
+  constructor(config: BertConfig) {
+    super();
+    this.layer = new ModuleList(Array.from({ length: config.numHiddenLayers }, () => new BertLayer(config)));
+  }
+
+  forward(hidden: Tensor, mask: Tensor | null, want: { hiddenStates: boolean; attentions: boolean }): BaseModelOutput {
+    return runLayers(this.layer, hidden, mask, want);
+  }
+}
+
+export class BertPooler extends Module {
+  dense: Linear;
+  activation: Tanh;
+
+  constructor(config: BertConfig) {
+    super();
+    this.dense = new Linear(config.hiddenSize, config.hiddenSize);
+    this.activation = new Tanh();
+  }
+
+  /** The [CLS] (first) token's hidden state through dense + tanh. */
+  forward(hidden: Tensor): Tensor {
+    return this.activation.forward(this.dense.forward(hidden.select(1, 0)));
+  }
+}
+
+export abstract class BertPreTrainedModel extends PreTrainedModel<BertConfig> {
+  static override configClass: typeof PreTrainedModel.configClass = BertConfig;
+  static override baseModelPrefix = 'bert';
+}
+
+export class BertModel extends BertPreTrainedModel {
+  /** The embeddings module's class (RoBERTa's differs only there). */
+  static embeddingsClass: new (config: BertConfig) => BertEmbeddings = BertEmbeddings;
+
+  embeddings: BertEmbeddings;
+  encoder: BertEncoder;
+  pooler: BertPooler | null;
+
+  constructor(config: BertConfig, options: { addPoolingLayer?: boolean } = {}) {
+    super(config);
+    this.embeddings = new (this.constructor as typeof BertModel).embeddingsClass(config);
+    this.encoder = new BertEncoder(config);
+    this.pooler = options.addPoolingLayer === false ? null : new BertPooler(config);
+    this.postInit();
+  }
+
+  forward(inputs: ModelInputs | Tensor): BaseModelOutput {
+    return torch.tidy(() => this.run(readInputs(inputs, this.constructor.name, { accepts: BASE_INPUTS })));
+  }
+
+  /** The forward pass on inputs already read (task models call this). */
+  run(x: ReadInputs): BaseModelOutput {
+    return torch.tidy(() => {
+      const embeddingOutput = this.embeddings.forward(x.inputIds, x.tokenTypeIds, x.positionIds);
+      // no mask means attend everywhere: adding zeros would change nothing, so none is built
+      const mask = x.attentionMask ? extendedAttentionMask(x.attentionMask, embeddingOutput.dtype) : null;
+      const out = this.encoder.forward(embeddingOutput, mask, {
+        hiddenStates: x.outputHiddenStates ?? this.config.outputHiddenStates,
+        attentions: x.outputAttentions ?? this.config.outputAttentions,
+      });
+      if (this.pooler) out.poolerOutput = this.pooler.forward(out.lastHiddenState);
+      return out;
+    });
+  }
+}
+
+export const BASE_INPUTS: (keyof ReadInputs)[] = ['inputIds', 'attentionMask', 'tokenTypeIds', 'positionIds', 'outputHiddenStates', 'outputAttentions'];
+
+export class BertForSequenceClassification extends BertPreTrainedModel implements SequenceClassification {
+  bert: BertModel;
+  dropout: Dropout;
+  classifier: Linear;
+
+  constructor(config: BertConfig) {
+    super(config);
+    this.bert = new BertModel(config);
+    this.dropout = new Dropout(config.classifierDropout ?? config.hiddenDropoutProb);
+    this.classifier = new Linear(config.hiddenSize, config.numLabels);
+    this.postInit();
+  }
+
+  get numLabels(): number {
+    return this.config.numLabels;
+  }
+
+  forward(inputs: ModelInputs & { labels: unknown }): SequenceClassifierOutput & { loss: Tensor };
+  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput;
+  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput {
+    return torch.tidy(() => {
+      const x = readInputs(inputs, this.constructor.name);
+      const out = this.bert.run(x);
+      const logits = this.classifier.forward(this.dropout.forward(out.poolerOutput!));
+      return classifierOutput(this.config, logits, x.labels, out);
+    });
+  }
+}
+
+/** { loss?, logits, hiddenStates?, attentions? } with the loss for the config's problem type. */
+export function classifierOutput(config: PretrainedConfig, logits: Tensor, labels: Tensor | null, out: BaseModelOutput): SequenceClassifierOutput {
+  const result: SequenceClassifierOutput = { logits };
+  if (labels) result.loss = sequenceClassificationLoss(config, logits, labels);
+  if (out.hiddenStates) result.hiddenStates = out.hiddenStates;
+  if (out.attentions) result.attentions = out.attentions;
+  return result;
+}

@@ -1,0 +1,207 @@
+// DistilBERT, as transformers' modeling_distilbert.py: BERT's arithmetic (the attention is
+// shared with BERT's in ../attention.ts) under DistilBERT's own module names (q_lin,
+// sa_layer_norm, ffn.lin1, …), without token type embeddings and without a pooler; the
+// classification head is pre_classifier + ReLU on the first token.
+import * as torch from '../../engine/torch.js';
+import type { Tensor } from '../../engine/tensor.js';
+import { Module } from '../../nn/module.js';
+import { Dropout, Embedding, LayerNorm, Linear, ModuleList } from '../../nn/layers.js';
+import { getActivation } from '../activations.js';
+import { multiHeadAttention } from '../attention.js';
+import { classifierOutput, embed, runLayers } from '../bert/modeling_bert.js';
+import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutput } from '../bert/modeling_bert.js';
+import { extendedAttentionMask, readInputs } from '../model_inputs.js';
+import type { ModelInputs, ReadInputs } from '../model_inputs.js';
+import { PreTrainedModel } from '../modeling_utils.js';
+import { DistilBertConfig } from './configuration_distilbert.js';
+
+/** create_sinusoidal_embeddings: sin on even columns, cos on odd ones, fixed (no gradient). */
+export function sinusoidalEmbeddings_(weight: Tensor): void {
+  const [positions, dim] = weight.shape;
+  const values = new Float64Array(positions * dim);
+  for (let pos = 0; pos < positions; pos++) {
+    for (let j = 0; j < dim; j++) {
+      const angle = pos / Math.pow(10000, (2 * Math.floor(j / 2)) / dim);
+      values[pos * dim + j] = j % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+    }
+  }
+  torch.tidy(() => torch.noGrad(() => weight.copy_(torch.tensor(values, { shape: [positions, dim] }))));
+  weight.requiresGrad_(false);
+}
+
+export class Embeddings extends Module {
+  word_embeddings: Embedding;
+  position_embeddings: Embedding;
+  LayerNorm: LayerNorm;
+  dropout: Dropout;
+  declare position_ids: Tensor;
+
+  constructor(config: DistilBertConfig) {
+    super();
+    this.word_embeddings = new Embedding(config.vocabSize, config.dim, { paddingIdx: config.padTokenId });
+    this.position_embeddings = new Embedding(config.maxPositionEmbeddings, config.dim);
+    if (config.sinusoidalPosEmbds) sinusoidalEmbeddings_(this.position_embeddings.weight);
+    this.LayerNorm = new LayerNorm(config.dim, { eps: 1e-12 });
+    this.dropout = new Dropout(config.dropout);
+    this.registerBuffer('position_ids', torch.arange(config.maxPositionEmbeddings).expand(1, -1), false);
+  }
+
+  forward(inputIds: Tensor, positionIds: Tensor | null = null): Tensor {
+    const seq = inputIds.size(1);
+    if (seq > this.position_embeddings.numEmbeddings) {
+      throw new RangeError(`sequence length ${seq} exceeds max_position_embeddings (${this.position_embeddings.numEmbeddings}); truncate the inputs (tokenizer option truncation: true)`);
+    }
+    const positions = positionIds ?? this.position_ids.slice(1, 0, seq);
+    const embeddings = embed(this.word_embeddings, inputIds, 'vocab_size').add(embed(this.position_embeddings, positions, 'max_position_embeddings'));
+    return this.dropout.forward(this.LayerNorm.forward(embeddings));
+  }
+}
+
+export class MultiHeadSelfAttention extends Module {
+  dropout: Dropout;
+  q_lin: Linear;
+  k_lin: Linear;
+  v_lin: Linear;
+  out_lin: Linear;
+  readonly nHeads: number;
+
+  constructor(config: DistilBertConfig) {
+    super();
+    this.nHeads = config.nHeads;
+    this.dropout = new Dropout(config.attentionDropout);
+    this.q_lin = new Linear(config.dim, config.dim);
+    this.k_lin = new Linear(config.dim, config.dim);
+    this.v_lin = new Linear(config.dim, config.dim);
+    this.out_lin = new Linear(config.dim, config.dim);
+  }
+
+  forward(x: Tensor, mask: Tensor | null): [Tensor, Tensor] {
+    const [context, probs] = multiHeadAttention(this.q_lin.forward(x), this.k_lin.forward(x), this.v_lin.forward(x), {
+      heads: this.nHeads, mask, dropoutP: this.dropout.p, training: this.training,
+    });
+    return [this.out_lin.forward(context), probs];
+  }
+}
+
+export class FFN extends Module {
+  dropout: Dropout;
+  lin1: Linear;
+  lin2: Linear;
+  readonly activation: (x: Tensor) => Tensor;
+
+  constructor(config: DistilBertConfig) {
+    super();
+    this.dropout = new Dropout(config.dropout);
+    this.lin1 = new Linear(config.dim, config.hiddenDim);
+    this.lin2 = new Linear(config.hiddenDim, config.dim);
+    this.activation = getActivation(config.activation);
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.dropout.forward(this.lin2.forward(this.activation(this.lin1.forward(x))));
+  }
+}
+
+export class TransformerBlock extends Module {
+  attention: MultiHeadSelfAttention;
+  sa_layer_norm: LayerNorm;
+  ffn: FFN;
+  output_layer_norm: LayerNorm;
+
+  constructor(config: DistilBertConfig) {
+    super();
+    this.attention = new MultiHeadSelfAttention(config);
+    this.sa_layer_norm = new LayerNorm(config.dim, { eps: 1e-12 });
+    this.ffn = new FFN(config);
+    this.output_layer_norm = new LayerNorm(config.dim, { eps: 1e-12 });
+  }
+
+  forward(x: Tensor, mask: Tensor | null): [Tensor, Tensor] {
+    return torch.tidy(() => {
+      const [attended, probs] = this.attention.forward(x, mask);
+      const sa = this.sa_layer_norm.forward(attended.add(x));
+      return [this.output_layer_norm.forward(this.ffn.forward(sa).add(sa)), probs];
+    });
+  }
+}
+
+export class Transformer extends Module {
+  layer: ModuleList<TransformerBlock>;
+
+  constructor(config: DistilBertConfig) {
+    super();
+    this.layer = new ModuleList(Array.from({ length: config.nLayers }, () => new TransformerBlock(config)));
+  }
+
+  forward(x: Tensor, mask: Tensor | null, want: { hiddenStates: boolean; attentions: boolean }): BaseModelOutput {
+    return runLayers(this.layer, x, mask, want);
+  }
+}
+
+export abstract class DistilBertPreTrainedModel extends PreTrainedModel<DistilBertConfig> {
+  static override configClass: typeof PreTrainedModel.configClass = DistilBertConfig;
+  static override baseModelPrefix = 'distilbert';
+
+  /** BERT's _init_weights, then the fixed sinusoidal table when the config asks for it. */
+  protected override initWeights(module: Module): void {
+    super.initWeights(module);
+    if (module instanceof Embeddings && this.config.sinusoidalPosEmbds) sinusoidalEmbeddings_(module.position_embeddings.weight);
+  }
+}
+
+/** DistilBERT takes no token type ids; a BERT tokenizer's are ignored. */
+const DISTIL_INPUTS: (keyof ReadInputs)[] = ['inputIds', 'attentionMask', 'positionIds', 'outputHiddenStates', 'outputAttentions'];
+
+export class DistilBertModel extends DistilBertPreTrainedModel {
+  embeddings: Embeddings;
+  transformer: Transformer;
+
+  constructor(config: DistilBertConfig) {
+    super(config);
+    this.embeddings = new Embeddings(config);
+    this.transformer = new Transformer(config);
+    this.postInit();
+  }
+
+  forward(inputs: ModelInputs | Tensor): BaseModelOutput {
+    return torch.tidy(() => this.run(readInputs(inputs, this.constructor.name, { accepts: DISTIL_INPUTS, alsoIgnore: ['token_type_ids'] })));
+  }
+
+  run(x: ReadInputs): BaseModelOutput {
+    return torch.tidy(() => {
+      const hidden = this.embeddings.forward(x.inputIds, x.positionIds);
+      const mask = x.attentionMask ? extendedAttentionMask(x.attentionMask, hidden.dtype) : null;
+      return this.transformer.forward(hidden, mask, {
+        hiddenStates: x.outputHiddenStates ?? this.config.outputHiddenStates,
+        attentions: x.outputAttentions ?? this.config.outputAttentions,
+      });
+    });
+  }
+}
+
+export class DistilBertForSequenceClassification extends DistilBertPreTrainedModel implements SequenceClassification {
+  distilbert: DistilBertModel;
+  pre_classifier: Linear;
+  classifier: Linear;
+  dropout: Dropout;
+
+  constructor(config: DistilBertConfig) {
+    super(config);
+    this.distilbert = new DistilBertModel(config);
+    this.pre_classifier = new Linear(config.dim, config.dim);
+    this.classifier = new Linear(config.dim, config.numLabels);
+    this.dropout = new Dropout(config.seqClassifDropout);
+    this.postInit();
+  }
+
+  forward(inputs: ModelInputs & { labels: unknown }): SequenceClassifierOutput & { loss: Tensor };
+  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput;
+  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput {
+    return torch.tidy(() => {
+      const x = readInputs(inputs, this.constructor.name, { accepts: [...DISTIL_INPUTS, 'labels'], alsoIgnore: ['token_type_ids'] });
+      const out = this.distilbert.run(x);
+      const pooled = this.pre_classifier.forward(out.lastHiddenState.select(1, 0)).relu();
+      return classifierOutput(this.config, this.classifier.forward(this.dropout.forward(pooled)), x.labels, out);
+    });
+  }
+}

@@ -1,0 +1,19 @@
+// The models half of finetune: configs, BERT-family models, and the auto classes.
+export { PretrainedConfig, CONFIG_NAME, type ConfigOptions, type ProblemType } from './configuration_utils.js';
+export { PreTrainedModel, type FromPretrainedOptions as ModelFromPretrainedOptions, type SavePretrainedOptions, type LoadingInfo } from './modeling_utils.js';
+export type { ModelInputs } from './model_inputs.js';
+export { BertConfig } from './bert/configuration_bert.js';
+export {
+  BertModel, BertForSequenceClassification, BertPreTrainedModel, BertEmbeddings, BertSelfAttention, BertSelfOutput, BertAttention,
+  BertIntermediate, BertOutput, BertLayer, BertEncoder, BertPooler,
+  type BaseModelOutput, type SequenceClassifierOutput, type SequenceClassification,
+} from './bert/modeling_bert.js';
+export { RobertaConfig, XLMRobertaConfig } from './roberta/configuration_roberta.js';
+export {
+  RobertaModel, RobertaForSequenceClassification, RobertaPreTrainedModel, RobertaEmbeddings, RobertaClassificationHead,
+  XLMRobertaModel, XLMRobertaForSequenceClassification,
+} from './roberta/modeling_roberta.js';
+export { DistilBertConfig } from './distilbert/configuration_distilbert.js';
+export { DistilBertModel, DistilBertForSequenceClassification, DistilBertPreTrainedModel } from './distilbert/modeling_distilbert.js';
+export { AutoConfig, AutoModel, AutoModelForSequenceClassification, type AutoBaseModel, type AutoSequenceClassificationModel } from './auto.js';
+export * as logging from './logging.js';
