@@ -1,9 +1,6 @@
-// The acceptance program of the pretrained-models issue, as written there (only the import
-// differs until src/index.ts re-exports the models; then it is
-// `import { AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, torch } from '../src/index.js'`).
+// The acceptance program of the pretrained-models issue, as written there.
 // Run: npx tsx examples/models_acceptance.ts   (needs ../shared)
-import { AutoTokenizer, torch } from '../src/index.js';
-import { AutoConfig, AutoModelForSequenceClassification } from '../src/models/index.js';
+import { AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, torch } from '../src/index.js';
 
 const config = await AutoConfig.fromPretrained('../shared/configs/bert-tiny', { numLabels: 2 });
 const model = AutoModelForSequenceClassification.fromConfig(config);
