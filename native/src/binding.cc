@@ -21,7 +21,8 @@ State& state(Napi::Env env) { return *env.GetInstanceData<State>(); }
 // handle costs one JavaScript construction and nothing else. Only wrap() fills it.
 c10::optional<at::Tensor> pendingTensor;
 
-// What a JavaScript tensor object wraps. dispose() removes the wrap at once (napi_remove_wrap),
+// What a JavaScript tensor object wraps (reportedBytes: what V8 was told it holds). dispose()
+// removes the wrap at once (napi_remove_wrap),
 // so neither the tensor nor N-API's own bookkeeping waits for the garbage collector; an
 // undisposed handle is freed by a basic finalizer, which runs during garbage collection
 // itself, even in a loop that never yields to the event loop.
@@ -49,11 +50,6 @@ napi_value constructTensorBase(napi_env env, napi_callback_info info) {
   }
   auto* holder = new Holder{std::move(*pendingTensor)};
   pendingTensor.reset();
-  if (holder->tensor.device().is_cpu()) {
-    holder->reportedBytes = static_cast<int64_t>(holder->tensor.nbytes());
-    int64_t ignored;
-    napi_adjust_external_memory(env, holder->reportedBytes, &ignored);
-  }
   if (napi_wrap(env, self, holder, finalizeHolder, nullptr, nullptr) != napi_ok) {
     releaseHolder(env, holder);
     napi_throw_error(env, nullptr, "Tensor: could not attach the native tensor");
@@ -362,6 +358,22 @@ Napi::Value dispose(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// Tells V8 how much native memory a handle keeps alive, so that garbage collection runs
+// under memory pressure. Only handles that nothing else frees need it (JavaScript calls it
+// for tensors outside tidy() scopes): reporting every short-lived step temporary made V8
+// run a full collection every step or two.
+Napi::Value reportExternalMemory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !isTensorObject(env, info[0])) throw Napi::TypeError::New(env, "reportExternalMemory: expected a Tensor");
+  Holder* holder = holderOf(env, info[0]);
+  if (holder != nullptr && holder->reportedBytes == 0 && holder->tensor.device().is_cpu()) {
+    holder->reportedBytes = static_cast<int64_t>(holder->tensor.nbytes());
+    int64_t ignored;
+    napi_adjust_external_memory(env, holder->reportedBytes, &ignored);
+  }
+  return env.Undefined();
+}
+
 Napi::Value isDisposed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !isTensorObject(env, info[0])) throw Napi::TypeError::New(env, "isDisposed: expected a Tensor");
@@ -381,6 +393,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("setTensorClass", Napi::Function::New(env, setTensorClass, "setTensorClass"));
   exports.Set("dispose", Napi::Function::New(env, dispose, "dispose"));
   exports.Set("isDisposed", Napi::Function::New(env, isDisposed, "isDisposed"));
+  exports.Set("reportExternalMemory", Napi::Function::New(env, reportExternalMemory, "reportExternalMemory"));
   for (const OpDef& def : opRegistry()) {
     exports.Set(def.name, Napi::Function::New(env, dispatch, def.name, const_cast<OpDef*>(&def)));
   }

@@ -1,6 +1,9 @@
 // Deterministic release of native memory. A tensor handle is freed by dispose(), by a
 // `using` declaration, or by the tidy() scope it was created in; the garbage collector is
-// only the backstop (it is told each tensor's size, so it does run under memory pressure).
+// only the backstop. It is told the size of every tensor that no scope will free (made
+// outside tidy(), kept, or escaping to the top level), so it runs under memory pressure;
+// a scope's temporaries are not reported, which spares training loops needless collections.
+import { N } from './native.js';
 //
 // Disposing a handle never breaks autograd or views: libtorch reference-counts storage, and
 // the graph keeps what backward needs. tidy() may therefore wrap a whole forward+backward.
@@ -15,12 +18,14 @@ const kept = new WeakSet<Disposable>();
 
 export function track(t: Disposable): void {
   if (scopes.length > 0) scopes[scopes.length - 1].add(t);
+  else N.reportExternalMemory(t);
 }
 
 /** Excludes a tensor from disposal by the enclosing tidy() scopes (parameters, optimizer state). */
 export function keep<T extends Disposable>(t: T): T {
   kept.add(t);
   for (const scope of scopes) scope.delete(t);
+  if (!t.isDisposed) N.reportExternalMemory(t);
   return t;
 }
 
