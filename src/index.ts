@@ -4,11 +4,13 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * from './data-index.js';
 export * from './models/index.js';
+export * from './trainer-index.js';
 export {
   loadCheckpoint, resolveCheckpoint, findCheckpointFile, renameLegacyKeys, CheckpointError, UnsafePickleError,
   type LoadedCheckpoint, type CheckpointFormat, type LoadCheckpointOptions,
 } from './models/checkpoint.js';
 export { hfHubDownload, listRepoFiles, HubHttpClient, type HubClientOptions, type DownloadFileOptions } from './hub/client.js';
+export * from './pipelines/index.js';
 
 import { installDefaultHubClient } from './hub/client.js';
 // The real Hub client behind fromPretrained('org/name'); it never replaces one already installed.

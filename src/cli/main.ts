@@ -1,0 +1,53 @@
+// `finetune <train|evaluate|predict> [options]`: exit 0 when done, 2 for a bad command line or
+// missing files (checked before any work, message on stderr), 1 when the work itself fails.
+import { helpText, USAGE } from './help.js';
+import { UsageError } from './options.js';
+import { COMMANDS, planRun, type Command } from './plan.js';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    if (command === undefined) {
+      process.stderr.write(`${USAGE}\nRun finetune --help for every option.\n`);
+      return 2;
+    }
+    process.stdout.write(helpText());
+    return 0;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    process.stderr.write(`finetune: unknown command '${command}' (choose ${COMMANDS.join(', ')}; see finetune --help)\n`);
+    return 2;
+  }
+  let plan;
+  try {
+    plan = planRun(command as Command, rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`finetune ${command}: error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  // the model and data code is loaded only once the command line is known to be good
+  const { runPlan } = await import('./run.js');
+  try {
+    const results = await runPlan(plan);
+    // evaluate prints its metrics as JSON on stdout, for scripts
+    if (command === 'evaluate') process.stdout.write(`${JSON.stringify(results.eval ?? {}, null, 2)}\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`finetune ${command}: failed: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, (e: unknown) => {
+  process.stderr.write(`finetune: ${(e as Error).stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});

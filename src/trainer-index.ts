@@ -1,0 +1,31 @@
+// The training half of finetune: TrainingArguments, the Trainer, its callbacks and state,
+// progress bars, reporting (TensorBoard, JSON lines), the curve plot and the metrics.
+export { Trainer, type TrainerOptions } from './trainer/trainer.js';
+export type { EvalPrediction, TrainOutput, PredictionOutput, EvalLoopOutput, Metrics } from './trainer/trainer_utils.js';
+export { PREFIX_CHECKPOINT_DIR, speedMetrics, EvalTable } from './trainer/trainer_utils.js';
+export { sortedCheckpoints, lastCheckpoint as getLastCheckpoint, rotateCheckpoints } from './trainer/trainer_checkpoint.js';
+export type { TrainerDataset, Collator } from './trainer/trainer_setup.js';
+export { TrainingArguments, REPORT_INTEGRATIONS, defaultLogdir, type TrainingArgumentsInit } from './trainer/training_args.js';
+export type { IntervalStrategy, SaveStrategy, FieldSpec, FieldName } from './trainer/training_args_fields.js';
+export { parseArgsFlags, type ParsedFlags } from './trainer/args_parsing.js';
+export {
+  TrainerCallback, CallbackHandler, DefaultFlowCallback, PrinterCallback, EarlyStoppingCallback, formatLogs,
+  type CallbackEvent, type EarlyStoppingOptions, type HookName,
+} from './trainer/callbacks.js';
+export { TrainerState, TrainerControl, type LogEntry, type CallbackState, type ExportableState } from './trainer/trainer_state.js';
+export { ProgressBar, ProgressCallback, progress, formatInterval, type ProgressOptions } from './trainer/progress.js';
+export { SummaryWriter, TensorBoardCallback, crc32c, maskedCrc32c, rewriteLogs, scalarValue } from './trainer/tensorboard.js';
+export { JsonlLogger, JsonlCallback, readJsonl } from './trainer/reporting.js';
+export { writeLossPlot, lossPlotSvg, lossPlotSeries } from './trainer/plot.js';
+export { pyJsonDumps, pyJsonLoads } from './trainer/pyjson.js';
+export * from './metrics/index.js';
+// More of the building blocks (field table, flag parsing, callback hooks, reporting, TensorBoard records)
+export { FIELDS as TRAINING_ARGUMENTS_FIELDS, camelToSnake, snakeToCamel } from './trainer/training_args_fields.js';
+export type { HubStrategy, LogLevel, SchedulerTypeName, TrainingArgumentsFields } from './trainer/training_args_fields.js';
+export { stringToBool } from './trainer/args_parsing.js';
+export { isFloatKey, writeFileAtomic, type StatefulCallbacks } from './trainer/trainer_state.js';
+export { HOOKS, HooksCallback, type CallbackLike, type Hook, type HookResult } from './trainer/callbacks.js';
+export { type ProgressMode } from './trainer/progress.js';
+export { textValue, tfRecord } from './trainer/tensorboard.js';
+export { INTEGRATION_TO_CALLBACK, getReportingIntegrationCallbacks } from './trainer/reporting.js';
+export { type LossPlotOptions, type Series } from './trainer/plot.js';

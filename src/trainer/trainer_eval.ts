@@ -1,0 +1,119 @@
+// The evaluation/prediction loop: the model in eval mode without gradients, one batch at a
+// time; the loss averaged over examples, the logits and labels of all batches concatenated,
+// then computeMetrics on the whole set, every key prefixed ("eval_f1"), as Hugging Face does.
+import * as torch from '../engine/torch.js';
+import type { Tensor } from '../engine/tensor.js';
+import type { DataLoader } from '../data/dataloader.js';
+import type { EvalLoopOutput, EvalPrediction, Metrics } from './trainer_utils.js';
+import { batchSize, toDevice } from './trainer_utils.js';
+
+/** The part of the Trainer the loop uses (keeps this file free of the Trainer's class). */
+export interface EvalHost {
+  model: { train(mode?: boolean): unknown; eval(): unknown };
+  labelNames: string[];
+  device: string;
+  computeMetrics?: ((p: EvalPrediction) => Metrics | Record<string, unknown> | Promise<Metrics | Record<string, unknown>>) | null;
+  args: { predictionLossOnly: boolean; includeForMetrics: string[] };
+  computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs: true): [Tensor, unknown];
+  runForward<T>(fn: () => T): T;
+  onPredictionStep(): Promise<void>;
+}
+
+/** Logits from a model's output: `.logits`, or the output itself when the model returns a tensor. */
+export function logitsOf(outputs: unknown): Tensor | null {
+  if (outputs instanceof torch.Tensor) return outputs;
+  const o = outputs as { logits?: Tensor } | null;
+  return o && o.logits instanceof torch.Tensor ? o.logits : null;
+}
+
+/** One batch: [loss or null, logits or null, labels or null], all outside any tidy scope. */
+export function predictionStep(host: EvalHost, inputs: Record<string, unknown>, predictionLossOnly: boolean): [number | null, Tensor | null, Tensor | null] {
+  const labelKey = host.labelNames.find((k) => inputs[k] instanceof torch.Tensor);
+  const hasLabels = host.labelNames.length > 0 && host.labelNames.every((k) => inputs[k] !== undefined && inputs[k] !== null);
+  return torch.tidy(() =>
+    torch.noGrad(() =>
+      host.runForward(() => {
+        let loss: number | null = null;
+        let outputs: unknown;
+        if (hasLabels) {
+          const [l, out] = host.computeLoss(host.model, inputs, true);
+          loss = l.item() as number;
+          outputs = out;
+        } else {
+          outputs = (host.model as unknown as { forward(x: unknown): unknown }).forward(inputs);
+        }
+        if (predictionLossOnly) return [loss, null, null] as [number | null, Tensor | null, Tensor | null];
+        const logits = logitsOf(outputs);
+        // copies survive the tidy scope; float32 so bf16 runs give ordinary logits
+        const keptLogits = logits ? torch.keep(logits.detach().to('float32').to('cpu')) : null;
+        const labels = labelKey ? torch.keep((inputs[labelKey] as Tensor).to('cpu').clone()) : null;
+        return [loss, keptLogits, labels] as [number | null, Tensor | null, Tensor | null];
+      }),
+    ),
+  );
+}
+
+/** Hugging Face's evaluation_loop, for one process. */
+export async function evaluationLoop(host: EvalHost, loader: DataLoader<Record<string, unknown>>, metricKeyPrefix: string, predictionLossOnly?: boolean): Promise<EvalLoopOutput> {
+  const lossOnly = predictionLossOnly ?? host.args.predictionLossOnly;
+  host.model.eval();
+  const logits: Tensor[] = [];
+  const labels: Tensor[] = [];
+  const batchLosses: number[] = [];
+  let lossSum = 0;
+  let lossCount = 0;
+  let numSamples = 0;
+  // left in eval mode afterwards, as Hugging Face does; trainingStep switches back to train()
+  {
+    for await (const raw of loader) {
+      const inputs = toDevice(raw as Record<string, unknown>, host.device);
+      const n = batchSize(inputs);
+      numSamples += n;
+      const [loss, l, y] = predictionStep(host, inputs, lossOnly);
+      torch.dispose(raw);
+      if (inputs !== raw) torch.dispose(inputs);
+      // Hugging Face repeats each batch's mean loss once per example, so this is the mean over examples
+      if (loss !== null) {
+        lossSum += loss * n;
+        lossCount += n;
+        batchLosses.push(loss);
+      }
+      if (l) logits.push(l);
+      if (y) labels.push(y);
+      await host.onPredictionStep();
+    }
+  }
+  const predictions = catOrEmpty(logits);
+  const labelIds = labels.length ? catOrEmpty(labels) : null;
+  let metrics: Metrics = {};
+  if (host.computeMetrics && labelIds && logits.length) {
+    const p: EvalPrediction = { predictions, labelIds };
+    if (host.args.includeForMetrics.includes('loss')) p.losses = torch.tensor(batchLosses);
+    metrics = numericMetrics(await host.computeMetrics(p));
+    if (p.losses) p.losses.dispose();
+  }
+  // eval_loss first, then the metrics: the order Hugging Face's prefixing loop leaves them in
+  const prefixed: Metrics = {};
+  if (lossCount > 0) prefixed[`${metricKeyPrefix}_loss`] = lossSum / lossCount;
+  for (const [k, v] of Object.entries(metrics)) prefixed[k.startsWith(`${metricKeyPrefix}_`) ? k : `${metricKeyPrefix}_${k}`] = v;
+  return { predictions, labelIds, metrics: prefixed, numSamples };
+}
+
+function catOrEmpty(parts: Tensor[]): Tensor {
+  if (parts.length === 0) return torch.keep(torch.zeros([0]));
+  if (parts.length === 1) return parts[0];
+  // the last batch is shorter only in the batch dimension, so cat along dim 0 is always possible
+  const out = torch.keep(torch.cat(parts, 0));
+  torch.dispose(parts);
+  return out;
+}
+
+/** computeMetrics may return arrays (per-class scores) or tensors; logs keep the numbers. */
+function numericMetrics(result: Metrics | Record<string, unknown>): Metrics {
+  const out: Metrics = {};
+  for (const [k, v] of Object.entries(result ?? {})) {
+    if (typeof v === 'number') out[k] = v;
+    else if (v instanceof torch.Tensor && v.numel() === 1) out[k] = v.item() as number;
+  }
+  return out;
+}

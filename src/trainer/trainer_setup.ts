@@ -1,0 +1,86 @@
+// What the Trainer builds before the loop: the data loaders (columns the model does not take
+// removed, the default collator, a seeded sampler) and AdamW with Hugging Face's decay
+// grouping plus the scheduler the arguments name.
+import { DataLoader } from '../data/dataloader.js';
+import { DataCollatorWithPadding, defaultDataCollator } from '../data/collators.js';
+import type { CollatorTokenizer } from '../data/collators.js';
+import { LengthGroupedSampler, RandomSampler, SequentialSampler } from '../data/samplers.js';
+import type { Sampler } from '../data/samplers.js';
+import { Dataset, type Row } from '../datasets/dataset.js';
+import type { Module } from '../nn/module.js';
+import { AdamW } from '../optim/adamw.js';
+import type { Optimizer, ParamGroup } from '../optim/optimizer.js';
+import { getScheduler, type LambdaLR, type SchedulerType } from '../optim/schedulers.js';
+import { SGD } from '../optim/sgd.js';
+import type { TrainingArguments } from './training_args.js';
+import { decayParameterNames, signatureColumns } from './trainer_utils.js';
+
+/** A dataset the Trainer can read: a Dataset, or anything indexable with a length. */
+export type TrainerDataset = Dataset | { readonly length: number; [index: number]: Row };
+export type Collator = (examples: Row[]) => unknown;
+
+export function datasetLength(ds: TrainerDataset): number {
+  return ds instanceof Dataset ? ds.numRows : ds.length;
+}
+
+/** DataCollatorWithPadding when there is a tokenizer (dynamic padding), else default_data_collator. */
+export function defaultCollatorFor(tokenizer: unknown): Collator {
+  const t = tokenizer as Partial<CollatorTokenizer> | null | undefined;
+  if (t && typeof t.pad === 'function') return new DataCollatorWithPadding({ tokenizer: t as CollatorTokenizer }) as unknown as Collator;
+  return defaultDataCollator as unknown as Collator;
+}
+
+/** Hugging Face's _remove_unused_columns: drop what forward() does not take (strings, idx, …). */
+export function removeUnusedColumns(ds: TrainerDataset, model: unknown, args: TrainingArguments, description: string): TrainerDataset {
+  if (!args.removeUnusedColumns || !(ds instanceof Dataset)) return ds;
+  const keep = new Set(signatureColumns(model, args.labelNames));
+  const ignored = ds.columnNames.filter((c) => !keep.has(c));
+  if (ignored.length === ds.columnNames.length) {
+    throw new Error(`No columns in the dataset match the model's forward method signature (${[...keep].join(', ')}). The following columns have been ignored: [${ignored.join(', ')}]. Please check the dataset and model. You may need to set \`removeUnusedColumns: false\` in TrainingArguments.`);
+  }
+  return ignored.length ? ds.removeColumns(ignored) : ds;
+}
+
+/** The training order: a fresh permutation each epoch from dataSeed (or seed), or length-grouped. */
+export function trainSampler(ds: TrainerDataset, args: TrainingArguments): Sampler {
+  const seed = args.dataSeed ?? args.seed;
+  if (args.groupByLength) {
+    if (ds instanceof Dataset) {
+      const name = ds.columnNames.includes(args.lengthColumnName) ? args.lengthColumnName : null;
+      return name
+        ? new LengthGroupedSampler(args.trainBatchSize * args.gradientAccumulationSteps, { lengths: ds.column(name) as number[], seed })
+        : new LengthGroupedSampler(args.trainBatchSize * args.gradientAccumulationSteps, { dataset: ds as never, seed });
+    }
+    throw new Error('groupByLength needs a Dataset with an input_ids (or length) column');
+  }
+  return new RandomSampler(datasetLength(ds), { seed });
+}
+
+export function makeTrainLoader(ds: TrainerDataset, args: TrainingArguments, collate: Collator): DataLoader<Record<string, unknown>> {
+  return new DataLoader(ds, { batchSize: args.trainBatchSize, sampler: trainSampler(ds, args), dropLast: args.dataloaderDropLast, collateFn: collate as never });
+}
+
+export function makeEvalLoader(ds: TrainerDataset, args: TrainingArguments, collate: Collator): DataLoader<Record<string, unknown>> {
+  return new DataLoader(ds, { batchSize: args.evalBatchSize, sampler: new SequentialSampler(datasetLength(ds)), dropLast: args.dataloaderDropLast, collateFn: collate as never });
+}
+
+/** AdamW (or SGD) over two groups: weights that decay, and biases/LayerNorm weights that do not. */
+export function createOptimizer(model: Module, args: TrainingArguments): Optimizer<ParamGroup> {
+  const decay = decayParameterNames(model);
+  const named = [...model.namedParameters()].filter(([, p]) => p.requiresGrad);
+  const groups = [
+    { params: named.filter(([n]) => decay.has(n)).map(([, p]) => p), weightDecay: args.weightDecay },
+    { params: named.filter(([n]) => !decay.has(n)).map(([, p]) => p), weightDecay: 0 },
+  ].filter((g) => g.params.length > 0);
+  if (args.optim === 'sgd') return new SGD(groups, { lr: args.learningRate }) as unknown as Optimizer<ParamGroup>;
+  return new AdamW(groups, { lr: args.learningRate, betas: [args.adamBeta1, args.adamBeta2], eps: args.adamEpsilon }) as unknown as Optimizer<ParamGroup>;
+}
+
+export function createScheduler(optimizer: Optimizer<ParamGroup>, args: TrainingArguments, numTrainingSteps: number): LambdaLR {
+  const kw = args.lrSchedulerKwargs as Record<string, number>;
+  return getScheduler(args.lrSchedulerType as SchedulerType, optimizer, {
+    numWarmupSteps: args.getWarmupSteps(numTrainingSteps),
+    numTrainingSteps,
+    schedulerSpecificKwargs: { numCycles: kw.num_cycles ?? kw.numCycles, lrEnd: kw.lr_end ?? kw.lrEnd, power: kw.power, timescale: kw.timescale },
+  });
+}

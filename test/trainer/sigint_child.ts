@@ -1,0 +1,23 @@
+// Child process for the Ctrl-C test: trains slowly (a callback sleeps after each step from
+// step 3) and says READY, so the parent can send SIGINT while training is under way.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Trainer, TrainerCallback } from '../../src/index.js';
+import type { TrainerState } from '../../src/index.js';
+import { args, syntheticDataset, tinyModel } from './trainer_helpers.js';
+
+class Slow extends TrainerCallback {
+  override async onStepEnd(_a: unknown, state: TrainerState): Promise<void> {
+    if (state.globalStep === 3) process.stdout.write('READY\n');
+    if (state.globalStep >= 3) await sleep(40);
+  }
+}
+
+const trainer = new Trainer({
+  model: tinyModel(),
+  args: args(process.argv[2], { maxSteps: 40, loggingSteps: 1, saveStrategy: 'no' }),
+  trainDataset: syntheticDataset(48),
+  callbacks: [new Slow()],
+});
+await trainer.train();
+process.stdout.write('FINISHED\n');
