@@ -67,7 +67,9 @@ describe('finetune usage errors (exit 2, before any work)', () => {
     assert.match(script.stderr, /Did you mean --max_seq_length/);
   });
 
-  it('a missing train file is named, and no model is built', () => {
+  const needsShared = { skip: haveShared ? false : 'needs ../shared (tokenizer, bert-tiny config, GLUE MRPC)' };
+
+  it('a missing train file is named, and no model is built', needsShared, () => {
     const out = join(scratch(), 'never');
     const missing = join(tmpdir(), 'no-such-dir-finetune', 'train.csv');
     const r = finetune('train', ...FRESH, '--train_file', missing, '--do_train', '--output_dir', out);
@@ -77,7 +79,7 @@ describe('finetune usage errors (exit 2, before any work)', () => {
     assert.equal(existsSync(out), false, 'nothing written');
   });
 
-  it('bad values, unknown tasks and Hugging Face argument conflicts', () => {
+  it('bad values, unknown tasks and Hugging Face argument conflicts', needsShared, () => {
     const base = ['train', ...FRESH, '--task_name', 'mrpc', '--data_dir', GLUE];
     const cases: [string[], RegExp][] = [
       [['train', ...FRESH, '--task_name', 'mrcp', '--data_dir', GLUE], /unknown GLUE task 'mrcp'/],
