@@ -4,8 +4,9 @@
 // allocations every JavaScript handle makes, so they never coalesce and RSS grows without
 // bound (measured: +16 MB per step for two live 8 MB tensors; flat in Python, whose small
 // objects live in separate arenas). Blocks of 64 KiB and more are therefore mmap'd, kept
-// in size buckets when freed, and reused; a training loop's repeating shapes then touch no
-// new pages after the first step. Freed blocks beyond the cache limit go back to the OS.
+// in size buckets when freed, and reused for requests of up to their size (and at least
+// half of it); a training loop then touches few new pages after its first steps. Freed
+// blocks beyond the cache limit go back to the OS.
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
 #include <sys/mman.h>
@@ -75,13 +76,17 @@ class CachingCPUAllocator final : public c10::Allocator {
 
   void* take(size_t size) {
     {
+      // Best fit: the smallest cached block that holds the request, up to twice its size.
+      // With dynamic padding every batch has another length, so exact-size reuse alone
+      // kept mapping fresh pages (the MRPC Trainer benchmark ran 8% slower than PyTorch).
       std::lock_guard<std::mutex> lock(mutex_);
-      auto it = free_.find(size);
-      if (it != free_.end() && !it->second.empty()) {
+      for (auto it = free_.lower_bound(size); it != free_.end() && it->first <= 2 * size; ++it) {
         void* p = it->second.back();
+        size_t blockSize = it->first;
         it->second.pop_back();
-        cached_ -= size;
-        record(p, size);
+        if (it->second.empty()) free_.erase(it);
+        cached_ -= blockSize;
+        record(p, blockSize);
         return p;
       }
     }
