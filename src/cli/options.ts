@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 
-import { parseArgsFlags, stringToBool } from '../trainer/args_parsing.js';
-import { FIELDS, FIELD_NAMES, camelToSnake, snakeToCamel, type TrainingArgumentsFields } from '../trainer/training_args_fields.js';
+import { levenshtein, parseArgsFlags, stringToBool } from '../trainer/args_parsing.js';
+import { FIELD_NAMES, camelToSnake, isField, snakeToCamel, type TrainingArgumentsFields } from '../trainer/training_args_fields.js';
 
 /** A mistake in how the command was called: reported on stderr with exit code 2, before any work. */
 export class UsageError extends Error {
@@ -58,16 +58,6 @@ export interface ParsedCommandLine {
   /** TrainingArguments fields given (file, then flags), camelCase. */
   training: Partial<TrainingArgumentsFields>;
   configFile: string | null;
-}
-
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 /** The closest option names (script options and TrainingArguments fields), snake_case. */
@@ -125,7 +115,7 @@ function readConfigFile(path: string): { script: Partial<ScriptArgs>; training: 
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
     const name = scriptName(key);
     if (name) script[name] = coerce(name, value, path);
-    else if ((key in FIELDS ? key : snakeToCamel(key)) in FIELDS) training[key] = value;
+    else if (isField(key) || isField(snakeToCamel(key))) training[key] = value;
     else throw unknownOption(key, path);
   }
   return { script: script as Partial<ScriptArgs>, training };
@@ -178,7 +168,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const defaults = Object.fromEntries(SCRIPT_OPTION_NAMES.map((n) => [n, SCRIPT_OPTIONS[n].default])) as ScriptArgs;
   const file = configFile ? readConfigFile(configFile) : { script: {}, training: {} };
   // the file's snake_case field names become camelCase; TrainingArguments checks the values
-  const fileTraining = Object.fromEntries(Object.entries(file.training).map(([k, v]) => [k in FIELDS ? k : snakeToCamel(k), v]));
+  const fileTraining = Object.fromEntries(Object.entries(file.training).map(([k, v]) => [isField(k) ? k : snakeToCamel(k), v]));
   return {
     script: { ...defaults, ...file.script, ...(script as Partial<ScriptArgs>) },
     training: { ...fileTraining, ...parsed.args } as Partial<TrainingArgumentsFields>,

@@ -13,7 +13,8 @@ export function stringToBool(v: string | boolean): boolean {
   throw new Error(`Truthy value expected: got ${v} but expected one of yes/no, true/false, t/f, y/n, 1/0 (case insensitive).`);
 }
 
-function levenshtein(a: string, b: string): number {
+/** Edit distance, for suggesting the option a misspelt name meant. */
+export function levenshtein(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
