@@ -38,18 +38,41 @@ export interface RandomSamplerOptions {
   numSamples?: number;
 }
 
-/** A new permutation each epoch (or draws with replacement), reproducible from the seed. */
-export class RandomSampler implements Sampler {
-  readonly size: number;
+/**
+ * The epoch bookkeeping of the shuffling samplers: an iteration draws from the epoch that
+ * setEpoch chose, or else from the next epoch, so successive iterations differ.
+ */
+abstract class EpochSeeded {
   readonly seed: number;
-  readonly replacement: boolean;
-  readonly numSamples: number;
   epoch = 0;
   private explicitEpoch = false;
 
+  constructor(seed: number | undefined) {
+    this.seed = seed ?? Math.floor(Math.random() * 2 ** 32);
+  }
+
+  setEpoch(epoch: number): void {
+    this.epoch = epoch;
+    this.explicitEpoch = true;
+  }
+
+  protected nextGenerator(): Generator {
+    const g = epochGenerator(this.seed, this.epoch);
+    if (!this.explicitEpoch) this.epoch++;
+    this.explicitEpoch = false;
+    return g;
+  }
+}
+
+/** A new permutation each epoch (or draws with replacement), reproducible from the seed. */
+export class RandomSampler extends EpochSeeded implements Sampler {
+  readonly size: number;
+  readonly replacement: boolean;
+  readonly numSamples: number;
+
   constructor(data: Sized | number, options: RandomSamplerOptions = {}) {
+    super(options.seed);
     this.size = sizeOf(data);
-    this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
     this.replacement = options.replacement ?? false;
     this.numSamples = options.numSamples ?? this.size;
     if (!this.replacement && this.numSamples > this.size) throw new RangeError('RandomSampler: numSamples exceeds the data size without replacement');
@@ -57,16 +80,8 @@ export class RandomSampler implements Sampler {
 
   get length(): number { return this.numSamples; }
 
-  setEpoch(epoch: number): void {
-    this.epoch = epoch;
-    this.explicitEpoch = true;
-  }
-
   *[Symbol.iterator](): Iterator<number> {
-    const g = epochGenerator(this.seed, this.epoch);
-    // Without setEpoch, successive iterations are successive epochs.
-    if (!this.explicitEpoch) this.epoch++;
-    this.explicitEpoch = false;
+    const g = this.nextGenerator();
     if (this.replacement) {
       for (let k = 0; k < this.numSamples; k++) yield g.integers(this.size);
       return;
@@ -88,13 +103,11 @@ export interface LengthGroupedSamplerOptions {
  * Hugging Face's group_by_length: shuffled, then sorted by length within megabatches of 50
  * batches, the longest example first, so batches hold similar lengths and padding shrinks.
  */
-export class LengthGroupedSampler implements Sampler {
+export class LengthGroupedSampler extends EpochSeeded implements Sampler {
   readonly lengths: number[];
-  readonly seed: number;
-  epoch = 0;
-  private explicitEpoch = false;
 
   constructor(readonly batchSize: number, options: LengthGroupedSamplerOptions) {
+    super(options.seed);
     if (options.lengths) this.lengths = Array.from(options.lengths);
     else if (options.dataset) {
       const name = options.modelInputName ?? 'input_ids';
@@ -103,21 +116,12 @@ export class LengthGroupedSampler implements Sampler {
       }
       this.lengths = (options.dataset.column(name) as ArrayLike<number>[]).map((r) => r.length);
     } else throw new TypeError('LengthGroupedSampler: give lengths or a dataset');
-    this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
   }
 
   get length(): number { return this.lengths.length; }
 
-  setEpoch(epoch: number): void {
-    this.epoch = epoch;
-    this.explicitEpoch = true;
-  }
-
   *[Symbol.iterator](): Iterator<number> {
-    const g = epochGenerator(this.seed, this.epoch);
-    if (!this.explicitEpoch) this.epoch++;
-    this.explicitEpoch = false;
-    yield* lengthGroupedIndices(this.lengths, this.batchSize, g);
+    yield* lengthGroupedIndices(this.lengths, this.batchSize, this.nextGenerator());
   }
 }
 
