@@ -16,6 +16,11 @@
 namespace ft {
 namespace {
 
+// *Like factories: dtype and device at `first` and `first + 1`, the device defaulting to argument 0's.
+at::TensorOptions likeOptions(const Args& a, size_t first = 1) {
+  return a.options(first, first + 1).device(a.has(first + 1) ? a.device(first + 1) : a.tensor(0).device());
+}
+
 // Factories share one argument layout after their own: dtype, device, requiresGrad.
 at::Tensor finish(at::Tensor t, const Args& a, size_t requiresGradIndex) {
   if (a.boolean(requiresGradIndex, false)) t.set_requires_grad(true);
@@ -27,21 +32,22 @@ Napi::Value typedArray(Napi::Env env, Napi::ArrayBuffer buffer, size_t length, n
   return Napi::TypedArrayOf<T>::New(env, length, buffer, 0, type);
 }
 
-// A TypedArray over the tensor's memory (zero-copy for contiguous CPU tensors). The
-// ArrayBuffer holds its own reference, so the memory outlives dispose() of the handle.
+// The memory of a contiguous CPU tensor as an ArrayBuffer (no copy). The ArrayBuffer holds
+// its own reference, so the memory outlives dispose() of the handle.
+Napi::ArrayBuffer externalBuffer(Napi::Env env, const at::Tensor& t) {
+  if (t.nbytes() == 0) return Napi::ArrayBuffer::New(env, 0);
+  auto* keep = new at::Tensor(t);
+  return Napi::ArrayBuffer::New(env, t.data_ptr(), t.nbytes(), [](Napi::Env, void*, at::Tensor* h) { delete h; }, keep);
+}
+
+// A TypedArray over the tensor's memory (zero-copy for contiguous CPU tensors).
 Napi::Value dataView(Args& a) {
   Napi::Env env = a.env();
   at::Tensor t = a.tensor(0).detach();
   if (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
   t = t.to(at::kCPU).contiguous();
   size_t n = static_cast<size_t>(t.numel());
-  Napi::ArrayBuffer buffer;
-  if (t.nbytes() == 0) {
-    buffer = Napi::ArrayBuffer::New(env, 0);
-  } else {
-    auto* keep = new at::Tensor(t);
-    buffer = Napi::ArrayBuffer::New(env, t.data_ptr(), t.nbytes(), [](Napi::Env, void*, at::Tensor* h) { delete h; }, keep);
-  }
+  Napi::ArrayBuffer buffer = externalBuffer(env, t);
   switch (t.scalar_type()) {
     case at::kFloat: return typedArray<float>(env, buffer, n, napi_float32_array);
     case at::kDouble: return typedArray<double>(env, buffer, n, napi_float64_array);
@@ -59,39 +65,55 @@ Napi::Value dataView(Args& a) {
 Napi::Value rawBytes(Args& a) {
   Napi::Env env = a.env();
   at::Tensor t = a.tensor(0).detach().to(at::kCPU).contiguous();
-  if (t.nbytes() == 0) return Napi::Uint8Array::New(env, 0);
-  auto* keep = new at::Tensor(t);
-  auto buffer = Napi::ArrayBuffer::New(env, t.data_ptr(), t.nbytes(), [](Napi::Env, void*, at::Tensor* h) { delete h; }, keep);
-  return Napi::Uint8Array::New(env, t.nbytes(), buffer, 0);
+  return Napi::Uint8Array::New(env, t.nbytes(), externalBuffer(env, t), 0);
+}
+
+// Arguments (buffer, shape, dtype): a TypedArray (Buffer included) or ArrayBuffer whose
+// bytes must be exactly what the shape and dtype describe.
+struct BufferArg {
+  uint8_t* data;
+  size_t bytes;
+  std::vector<int64_t> shape;
+  at::ScalarType type;
+};
+
+BufferArg bufferArg(const Args& a) {
+  Napi::Value v = a.raw(0);
+  BufferArg b{nullptr, 0, {}, at::kFloat};
+  if (v.IsTypedArray()) {
+    auto arr = v.As<Napi::TypedArray>();
+    b.data = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
+    b.bytes = arr.ByteLength();
+  } else if (v.IsArrayBuffer()) {
+    auto arr = v.As<Napi::ArrayBuffer>();
+    b.data = static_cast<uint8_t*>(arr.Data());
+    b.bytes = arr.ByteLength();
+  } else {
+    throw ArgError("argument 0: expected a TypedArray, Buffer or ArrayBuffer");
+  }
+  b.shape = a.ints(1);
+  b.type = a.dtype(2);
+  size_t need = c10::elementSize(b.type);
+  for (int64_t d : b.shape) {
+    if (d < 0) throw ArgError("argument 1: negative dimension " + std::to_string(d));
+    need *= static_cast<size_t>(d);
+  }
+  if (need != b.bytes) {
+    throw ArgError("buffer holds " + std::to_string(b.bytes) + " bytes but shape and dtype " + dtypeName(b.type) +
+                   " need " + std::to_string(need));
+  }
+  return b;
+}
+
+at::Tensor copyOf(const BufferArg& b) {
+  at::Tensor t = at::empty(b.shape, at::TensorOptions().dtype(b.type));
+  if (b.bytes > 0) std::memcpy(t.data_ptr(), b.data, b.bytes);
+  return t;
 }
 
 // Copies a TypedArray, Buffer or ArrayBuffer into a new tensor of the given shape and dtype.
 at::Tensor fromBuffer(Args& a) {
-  Napi::Value v = a.raw(0);
-  const uint8_t* data = nullptr;
-  size_t bytes = 0;
-  if (v.IsTypedArray()) {
-    auto arr = v.As<Napi::TypedArray>();
-    data = static_cast<const uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
-    bytes = arr.ByteLength();
-  } else if (v.IsArrayBuffer()) {
-    auto arr = v.As<Napi::ArrayBuffer>();
-    data = static_cast<const uint8_t*>(arr.Data());
-    bytes = arr.ByteLength();
-  } else {
-    throw ArgError("argument 0: expected a TypedArray, Buffer or ArrayBuffer");
-  }
-  std::vector<int64_t> shape = a.ints(1);
-  at::ScalarType type = a.dtype(2);
-  for (int64_t d : shape) {
-    if (d < 0) throw ArgError("argument 1: negative dimension " + std::to_string(d));
-  }
-  at::Tensor t = at::empty(shape, at::TensorOptions().dtype(type));
-  if (t.nbytes() != bytes) {
-    throw ArgError("buffer holds " + std::to_string(bytes) + " bytes but shape and dtype " + dtypeName(type) +
-                   " need " + std::to_string(t.nbytes()));
-  }
-  if (bytes > 0) std::memcpy(t.data_ptr(), data, bytes);
+  at::Tensor t = copyOf(bufferArg(a));
   at::Device device = a.device(3);
   if (!device.is_cpu()) t = t.to(device);
   return finish(t, a, 4);
@@ -128,46 +150,18 @@ void drainPendingReleases() {
 namespace {
 
 at::Tensor fromBufferShared(Args& a) {
-  drainPendingReleases();
-  Napi::Value v = a.raw(0);
-  if (!v.IsTypedArray() && !v.IsArrayBuffer()) throw ArgError("argument 0: expected a TypedArray, Buffer or ArrayBuffer");
-  uint8_t* data;
-  size_t bytes;
-  if (v.IsTypedArray()) {
-    auto arr = v.As<Napi::TypedArray>();
-    data = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
-    bytes = arr.ByteLength();
-  } else {
-    auto arr = v.As<Napi::ArrayBuffer>();
-    data = static_cast<uint8_t*>(arr.Data());
-    bytes = arr.ByteLength();
-  }
-  std::vector<int64_t> shape = a.ints(1);
-  at::ScalarType type = a.dtype(2);
-  int64_t numel = 1;
-  for (int64_t d : shape) {
-    if (d < 0) throw ArgError("argument 1: negative dimension " + std::to_string(d));
-    numel *= d;
-  }
-  size_t need = static_cast<size_t>(numel) * c10::elementSize(type);
-  if (need != bytes) {
-    throw ArgError("buffer holds " + std::to_string(bytes) + " bytes but shape and dtype " + dtypeName(type) + " need " + std::to_string(need));
-  }
+  BufferArg b = bufferArg(a);
   // Kernels assume element alignment; a misaligned view (a Buffer slice at an odd offset) is copied.
-  if (bytes == 0 || reinterpret_cast<uintptr_t>(data) % c10::elementSize(type) != 0) {
-    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(type));
-    if (bytes > 0) std::memcpy(t.data_ptr(), data, bytes);
-    return t;
-  }
+  if (b.bytes == 0 || reinterpret_cast<uintptr_t>(b.data) % c10::elementSize(b.type) != 0) return copyOf(b);
   auto* hold = new BufferHold{a.env(), nullptr};
-  napi_create_reference(a.env(), v, 1, &hold->ref);
-  // Always deferred: the tensor may die inside a garbage-collection finalizer, where
-  // deleting a reference is not allowed.
-  return at::from_blob(data, shape, [hold](void*) {
+  napi_create_reference(a.env(), a.raw(0), 1, &hold->ref);
+  // Always deferred (dispatch drains them before each op): the tensor may die inside a
+  // garbage-collection finalizer, where deleting a reference is not allowed.
+  return at::from_blob(b.data, b.shape, [hold](void*) {
     std::lock_guard<std::mutex> lock(pendingMutex);
     pendingReleases.push_back(hold);
     releasesPending = true;
-  }, at::TensorOptions().dtype(type));
+  }, at::TensorOptions().dtype(b.type));
 }
 
 Result item(Args& a) {
@@ -253,12 +247,12 @@ const OpTable table({
      }},
     {"scalarTensor", [](Args& a) -> Result { return finish(at::scalar_tensor(a.scalar(0), a.options(1, 2)), a, 3); }},
     // ---- *Like: (tensor, dtype?, device?, requiresGrad?)
-    {"zerosLike", [](Args& a) -> Result { return finish(at::zeros_like(a.tensor(0), a.options(1, 2).device(a.has(2) ? a.device(2) : a.tensor(0).device())), a, 3); }},
-    {"onesLike", [](Args& a) -> Result { return finish(at::ones_like(a.tensor(0), a.options(1, 2).device(a.has(2) ? a.device(2) : a.tensor(0).device())), a, 3); }},
-    {"emptyLike", [](Args& a) -> Result { return finish(at::empty_like(a.tensor(0), a.options(1, 2).device(a.has(2) ? a.device(2) : a.tensor(0).device())), a, 3); }},
-    {"randLike", [](Args& a) -> Result { return finish(at::rand_like(a.tensor(0), a.options(1, 2).device(a.has(2) ? a.device(2) : a.tensor(0).device())), a, 3); }},
-    {"randnLike", [](Args& a) -> Result { return finish(at::randn_like(a.tensor(0), a.options(1, 2).device(a.has(2) ? a.device(2) : a.tensor(0).device())), a, 3); }},
-    {"fullLike", [](Args& a) -> Result { return finish(at::full_like(a.tensor(0), a.scalar(1), a.options(2, 3).device(a.has(3) ? a.device(3) : a.tensor(0).device())), a, 4); }},
+    {"zerosLike", [](Args& a) -> Result { return finish(at::zeros_like(a.tensor(0), likeOptions(a)), a, 3); }},
+    {"onesLike", [](Args& a) -> Result { return finish(at::ones_like(a.tensor(0), likeOptions(a)), a, 3); }},
+    {"emptyLike", [](Args& a) -> Result { return finish(at::empty_like(a.tensor(0), likeOptions(a)), a, 3); }},
+    {"randLike", [](Args& a) -> Result { return finish(at::rand_like(a.tensor(0), likeOptions(a)), a, 3); }},
+    {"randnLike", [](Args& a) -> Result { return finish(at::randn_like(a.tensor(0), likeOptions(a)), a, 3); }},
+    {"fullLike", [](Args& a) -> Result { return finish(at::full_like(a.tensor(0), a.scalar(1), likeOptions(a, 2)), a, 4); }},
     // ---- JavaScript memory
     {"fromBuffer", [](Args& a) -> Result { return fromBuffer(a); }},
     {"fromBufferShared", [](Args& a) -> Result { return fromBufferShared(a); }},

@@ -2,6 +2,7 @@
 // (bfloat16 on CPU, float16 or bfloat16 on CUDA) while numerically sensitive ones
 // (softmax, layer norm, losses) stay in float32 — libtorch's own autocast lists.
 import { N } from './native.js';
+import { withContext } from './autograd.js';
 import type { DType } from './dtype.js';
 
 export interface AutocastOptions {
@@ -18,20 +19,10 @@ export function autocast<T>(deviceType: 'cpu' | 'cuda', optionsOrFn: AutocastOpt
   const [wasEnabled, previousDtype] = N.getAutocast(deviceType) as [boolean, DType];
   N.setAutocast(deviceType, options.enabled ?? true, dtype);
   N.autocastIncrementNesting();
-  const restore = () => {
+  return withContext(fn, () => {
     N.autocastDecrementNesting();
     N.setAutocast(deviceType, wasEnabled, previousDtype);
-  };
-  let result: T;
-  try {
-    result = fn();
-  } catch (error) {
-    restore();
-    throw error;
-  }
-  if (result instanceof Promise) return result.finally(restore) as T;
-  restore();
-  return result;
+  });
 }
 
 export function isAutocastEnabled(deviceType: 'cpu' | 'cuda' = 'cuda'): boolean {

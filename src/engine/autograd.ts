@@ -12,22 +12,27 @@ export function setGradEnabled(enabled: boolean): void {
   N.setGradEnabled(enabled);
 }
 
-/** Runs fn with gradient mode set; restores the previous mode when fn (or its Promise) ends. */
-function withGradMode<T>(enabled: boolean, fn: () => T): T {
-  const previous = N.isGradEnabled();
-  N.setGradEnabled(enabled);
+/**
+ * Runs fn inside a context that `restore` closes when fn returns, throws, or — for an async
+ * fn — when its Promise settles (meanwhile the context also covers other code that runs).
+ */
+export function withContext<T>(fn: () => T, restore: () => void): T {
   let result: T;
   try {
     result = fn();
   } catch (error) {
-    N.setGradEnabled(previous);
+    restore();
     throw error;
   }
-  if (result instanceof Promise) {
-    return result.finally(() => N.setGradEnabled(previous)) as T;
-  }
-  N.setGradEnabled(previous);
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
   return result;
+}
+
+function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  const previous = N.isGradEnabled();
+  N.setGradEnabled(enabled);
+  return withContext(fn, () => N.setGradEnabled(previous));
 }
 
 /** torch.no_grad(): fn runs without recording autograd history. */

@@ -1,5 +1,6 @@
 // Creating tensors: torch.tensor from JavaScript data, and the shape-based factories.
 import type { DType, Device } from './dtype.js';
+import { itemSize } from './dtype.js';
 import { N } from './native.js';
 import { Tensor } from './tensor.js';
 import type { NestedArray, TypedArray } from './tensor.js';
@@ -104,7 +105,7 @@ export function tensor(data: TensorData, options: TensorOptions & { shape?: read
  */
 export function frombuffer(buffer: ArrayBufferView | ArrayBuffer, options: { dtype: DType; shape?: readonly number[]; device?: Device }): Tensor {
   const bytes = buffer.byteLength;
-  const size = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1 }[options.dtype];
+  const size = itemSize(options.dtype);
   if (!options.shape && bytes % size !== 0) {
     throw new TypeError(`frombuffer: the buffer's ${bytes} bytes are not a multiple of the ${size}-byte ${options.dtype} elements`);
   }

@@ -42,6 +42,13 @@ function collect(value: unknown, out: Set<unknown>, seen: Set<unknown>): void {
   for (const item of items) collect(item, out, seen);
 }
 
+/** Disposes every tensor in a value (arrays, Maps, Sets and plain objects are searched). */
+export function dispose(value: unknown): void {
+  const found = new Set<unknown>();
+  collect(value, found, new Set());
+  for (const t of found) (t as Disposable).dispose();
+}
+
 /**
  * Runs fn and disposes every tensor created during it, except those reachable from its
  * result (arrays, Maps, Sets and objects are searched) and those passed to keep().

@@ -3,7 +3,7 @@
 import { inspect } from 'node:util';
 
 import type { DType, Device } from './dtype.js';
-import { isDType, isDevice } from './dtype.js';
+import { isDType, isDevice, isFloatingPoint } from './dtype.js';
 import { formatTensor } from './format.js';
 import { N } from './native.js';
 import { track } from './scope.js';
@@ -64,7 +64,7 @@ export class Tensor extends N.TensorBase {
     return N.isContiguous(this);
   }
   isFloatingPoint(): boolean {
-    return ['float32', 'float64', 'float16', 'bfloat16'].includes(this.dtype);
+    return isFloatingPoint(this.dtype);
   }
 
   // ---------------------------------------------------------------- autograd
