@@ -6,19 +6,16 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join } from 'node:path';
 
 import * as torch from '../engine/torch.js';
-import type { Tensor } from '../engine/tensor.js';
+import type { Accelerator } from '../accelerate/accelerator.js';
 import type { Module } from '../nn/module.js';
-import type { Optimizer, OptimizerStateDict, ParamGroup } from '../optim/optimizer.js';
+import type { Optimizer, ParamGroup } from '../optim/optimizer.js';
 import type { LambdaLR } from '../optim/schedulers.js';
 import { TrainerState } from './trainer_state.js';
 import type { TrainingArguments } from './training_args.js';
 import { PREFIX_CHECKPOINT_DIR } from './trainer_utils.js';
 
 export const MODEL_FILE = 'model.safetensors';
-export const OPTIMIZER_FILE = 'optimizer.safetensors';
-export const OPTIMIZER_META = 'optimizer.json';
-export const SCHEDULER_FILE = 'scheduler.json';
-export const RNG_FILE = 'rng_state.safetensors';
+export { OPTIMIZER_FILE, OPTIMIZER_META, SCHEDULER_FILE, RNG_FILE } from '../accelerate/checkpointing.js';
 export const TRAINER_STATE = 'trainer_state.json';
 export const TRAINING_ARGS = 'training_args.json';
 
@@ -53,34 +50,8 @@ export function loadModelFrom(model: Module, dir: string): void {
   }
 }
 
-/** Optimizer state tensors go into safetensors as state.<param index>.<name>; the rest is JSON. */
-function saveOptimizer(opt: Optimizer<ParamGroup>, dir: string): void {
-  const sd = opt.stateDict();
-  const tensors: Record<string, Tensor> = {};
-  const numbers: Record<string, Record<string, number>> = {};
-  for (const [idx, s] of Object.entries(sd.state)) {
-    for (const [k, v] of Object.entries(s)) {
-      if (typeof v === 'number') (numbers[idx] ??= {})[k] = v;
-      else tensors[`state.${idx}.${k}`] = v;
-    }
-  }
-  torch.saveSafetensors(join(dir, OPTIMIZER_FILE), tensors, { format: 'pt' });
-  writeFileSync(join(dir, OPTIMIZER_META), JSON.stringify({ param_groups: sd.param_groups, numbers }, null, 2));
-}
-
-function loadOptimizer(opt: Optimizer<ParamGroup>, dir: string): void {
-  const meta = JSON.parse(readFileSync(join(dir, OPTIMIZER_META), 'utf8')) as { param_groups: OptimizerStateDict['param_groups']; numbers: Record<string, Record<string, number>> };
-  const tensors = torch.loadSafetensors(join(dir, OPTIMIZER_FILE));
-  const state: OptimizerStateDict['state'] = {};
-  for (const [key, t] of Object.entries(tensors)) {
-    const [, idx, name] = key.split('.');
-    (state[Number(idx)] ??= {})[name] = t;
-  }
-  for (const [idx, nums] of Object.entries(meta.numbers)) Object.assign((state[Number(idx)] ??= {}), nums);
-  opt.loadStateDict({ state, param_groups: meta.param_groups });
-}
-
 export interface CheckpointParts {
+  accelerator: Accelerator;
   model: Module;
   optimizer: Optimizer<ParamGroup> | null;
   scheduler: LambdaLR | null;
@@ -97,40 +68,13 @@ export async function saveCheckpoint(parts: CheckpointParts): Promise<string> {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   await saveModelTo(parts.model, tmp);
-  if (!args.saveOnlyModel) {
-    if (parts.optimizer) saveOptimizer(parts.optimizer, tmp);
-    if (parts.scheduler) writeFileSync(join(tmp, SCHEDULER_FILE), JSON.stringify(parts.scheduler.stateDict()));
-    const rng = torch.getRngState();
-    try {
-      torch.saveSafetensors(join(tmp, RNG_FILE), { cpu: rng }, { format: 'pt' });
-    } finally {
-      rng.dispose();
-    }
-  }
+  if (!args.saveOnlyModel) await parts.accelerator.saveState(tmp, { optimizer: parts.optimizer, scheduler: parts.scheduler });
   writeFileSync(join(tmp, TRAINING_ARGS), args.toJsonString());
   state.saveToJson(join(tmp, TRAINER_STATE));
   // the same step saved twice (e.g. an interrupted run resumed and saved again) replaces the old one
   if (existsSync(final)) rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);
   return final;
-}
-
-/** Restores optimizer, scheduler and RNG state from a checkpoint (the model is loaded separately). */
-export function loadTrainingState(dir: string, optimizer: Optimizer<ParamGroup> | null, scheduler: LambdaLR | null): void {
-  if (optimizer && existsSync(join(dir, OPTIMIZER_META))) loadOptimizer(optimizer, dir);
-  if (scheduler && existsSync(join(dir, SCHEDULER_FILE))) scheduler.loadStateDict(JSON.parse(readFileSync(join(dir, SCHEDULER_FILE), 'utf8')));
-}
-
-/** The RNG state saved with a checkpoint, restored so dropout draws continue as in the uninterrupted run. */
-export function loadRngState(dir: string): void {
-  const file = join(dir, RNG_FILE);
-  if (!existsSync(file)) {
-    process.emitWarning(`Didn't find an RNG file in ${dir}; if you are resuming a training that wasn't launched in a distributed fashion, reproducibility is not guaranteed.`);
-    return;
-  }
-  const { cpu } = torch.loadSafetensors(file);
-  torch.setRngState(cpu);
-  cpu.dispose();
 }
 
 export function loadTrainerState(dir: string): TrainerState {
