@@ -12,7 +12,6 @@ import type { DType } from '../engine/dtype.js';
 import { isDType } from '../engine/dtype.js';
 import { saveSafetensors } from '../engine/safetensors.js';
 import { Module, Parameter } from '../nn/module.js';
-import { Embedding, LayerNorm, Linear } from '../nn/layers.js';
 import * as init from '../nn/init.js';
 import { PretrainedConfig } from './configuration_utils.js';
 import type { ConfigOptions } from './configuration_utils.js';
@@ -48,30 +47,9 @@ export interface SavePretrainedOptions {
   tokenizer?: { savePretrained(dir: string): Promise<unknown> };
 }
 
-// transformers' no_init_weights(): while loading, constructors skip _init_weights, since the
-// checkpoint overwrites the weights; only the weights it lacks are initialised afterwards.
-let initDisabled = 0;
 // transformers' `_is_hf_initialized`: a task model's post_init leaves alone the modules that
 // its base model's own post_init has already initialised (and the random draws follow that).
 const initialised = new WeakSet<Module>();
-
-// It also skips the layers' own default initialisation (kaiming for Linear, normal for
-// Embedding), as transformers does by patching torch.nn.init: for BERT-base that is most of
-// the time to load. Every weight is then either copied from the checkpoint or initialised by
-// initialiseMissing(), so no uninitialised memory survives fromPretrained.
-export function withoutInit<T>(fn: () => T): T {
-  const saved = [Linear.prototype.resetParameters, Embedding.prototype.resetParameters] as const;
-  initDisabled++;
-  Linear.prototype.resetParameters = noop;
-  Embedding.prototype.resetParameters = noop;
-  try {
-    return fn();
-  } finally {
-    initDisabled--;
-    [Linear.prototype.resetParameters, Embedding.prototype.resetParameters] = saved;
-  }
-}
-const noop = (): void => undefined;
 
 /** Python's repr of a list of names, as transformers prints them. */
 const pyList = (names: string[]) => `[${names.map((n) => `'${n}'`).join(', ')}]`;
@@ -133,24 +111,18 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
   }
 
   // ---------------------------------------------------------------- initialisation
-  /** The family's _init_weights for one module (BERT's: normal(0, initializer_range), zero biases, LayerNorm 1/0, padding row zero). */
-  protected initWeights(module: Module): void {
-    const std = (this.config as unknown as { initializerRange: number }).initializerRange;
-    if (module instanceof Linear) {
-      init.normal_(module.weight, 0, std);
-      if (module.bias) init.zeros_(module.bias);
-    } else if (module instanceof Embedding) {
-      init.normal_(module.weight, 0, std);
-      if (module.paddingIdx !== null) torch.tidy(() => torch.noGrad(() => module.weight.select(0, module.paddingIdx!).zero_()));
-    } else if (module instanceof LayerNorm) {
-      if (module.bias) init.zeros_(module.bias);
-      if (module.weight) init.ones_(module.weight);
-    }
+  /**
+   * The family's _init_weights for one module. Each family's PreTrainedModel defines it
+   * (BertPreTrainedModel, …): the base class has no rule of its own to fall back on.
+   */
+  protected initWeights(_module: Module): void {
+    throw new Error(`${this.constructor.name} defines no initWeights (transformers' _init_weights): ` +
+      "define `protected override initWeights(module)` in the model family's PreTrainedModel class");
   }
 
   /** post_init: initialises every module not yet initialised, children first (module.apply order). */
   protected postInit(): void {
-    if (initDisabled > 0) return;
+    if (!init.initEnabled()) return; // inside init.noInitWeights: fromPretrained fills the weights
     this.apply((m) => {
       if (initialised.has(m)) return;
       this.initWeights(m);
@@ -164,7 +136,9 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
     const { config: given, dtype, ignoreMismatchedSizes, stateDict, ...configOptions } = options;
     const config = given ? given.applyOptions(configOptions) : await this.configClass.fromPretrained(pathOrId, configOptions);
     warnVocabMismatch(pathOrId, config);
-    const model = withoutInit(() => new this(config as never));
+    // The constructor skips every initialisation (the checkpoint overwrites the weights);
+    // loadPretrainedWeights then initialises exactly the weights the checkpoint lacks.
+    const model = init.noInitWeights(() => new this(config as never));
     const weights = stateDict ? { stateDict, file: pathOrId } : await loadCheckpoint(pathOrId, { revision: options.revision });
     // 'auto': the dtype config.json records, else the checkpoint's first floating-point tensor's
     const stored = Object.values(weights.stateDict).find((t) => t.isFloatingPoint())?.dtype ?? 'float32';

@@ -9,8 +9,10 @@ import { describe, it } from 'node:test';
 
 import { torch } from '../../src/index.js';
 import type { Tensor } from '../../src/engine/tensor.js';
+import { nn } from '../../src/index.js';
 import {
-  BertConfig, BertForSequenceClassification, BertModel, DistilBertConfig, DistilBertForSequenceClassification, logging,
+  BertConfig, BertForSequenceClassification, BertModel, DistilBertConfig, DistilBertForSequenceClassification, PreTrainedModel, PretrainedConfig,
+  RobertaConfig, RobertaForSequenceClassification, logging,
 } from '../../src/models/index.js';
 import { assertTensorMatches } from '../helpers/torch-fixtures.js';
 import type { TensorSpec } from '../helpers/torch-fixtures.js';
@@ -89,5 +91,29 @@ describe('_init_weights', () => {
     assert.equal(stats(model.classifier.bias!).absMax, 0);
     const { std } = stats(model.classifier.weight);
     assert.ok(Math.abs(std - 0.3) < 0.03, `classifier std ${std}, expected initializer_range 0.3 (not nn.Linear's default)`);
+  });
+
+  it('PreTrainedModel has no rule of its own: a family without initWeights fails naming the class', () => {
+    class NoRule extends PreTrainedModel {
+      head: nn.Linear;
+      constructor(config: PretrainedConfig) {
+        super(config);
+        this.head = new nn.Linear(2, 2);
+        this.postInit();
+      }
+      forward(): void {}
+    }
+    assert.throws(() => new NoRule(new PretrainedConfig()), /NoRule defines no initWeights \(transformers' _init_weights\)/);
+  });
+
+  it("RoBERTa's own _init_weights: normal(0, initializer_range), zero biases, padding rows zero", () => {
+    torch.manualSeed(11);
+    const config = new RobertaConfig({ vocabSize: 3000, hiddenSize: 64, numHiddenLayers: 1, numAttentionHeads: 4, intermediateSize: 128, initializerRange: 0.2, padTokenId: 1 });
+    const model = RobertaForSequenceClassification.fromConfig(config);
+    const { std, mean } = stats(model.classifier.dense.weight);
+    assert.ok(Math.abs(std - 0.2) < 0.02 && Math.abs(mean) < 0.02, `classifier.dense std ${std}, mean ${mean}: not nn.Linear's kaiming default`);
+    assert.equal(stats(model.classifier.out_proj.bias!).absMax, 0);
+    assert.equal(stats(model.roberta.embeddings.position_embeddings.weight.select(0, 1)).absMax, 0, 'position padding row');
+    assert.ok(Math.abs(stats(model.roberta.embeddings.word_embeddings.weight).std - 0.2) < 0.01);
   });
 });

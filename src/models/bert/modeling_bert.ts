@@ -12,6 +12,7 @@ import { multiHeadAttention } from '../attention.js';
 import { extendedAttentionMask, readInputs, sequenceClassificationLoss } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
+import { initNormalWeights } from '../initialization.js';
 import type { PretrainedConfig } from '../configuration_utils.js';
 import { BertConfig } from './configuration_bert.js';
 
@@ -244,6 +245,11 @@ export class BertPooler extends Module {
 export abstract class BertPreTrainedModel extends PreTrainedModel<BertConfig> {
   static override configClass: typeof PreTrainedModel.configClass = BertConfig;
   static override baseModelPrefix = 'bert';
+
+  /** _init_weights: normal(0, initializer_range) weights, zero biases and padding row, LayerNorm 1/0. */
+  protected override initWeights(module: Module): void {
+    initNormalWeights(module, this.config.initializerRange);
+  }
 }
 
 export class BertModel extends BertPreTrainedModel {

@@ -13,6 +13,7 @@ import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutput 
 import { extendedAttentionMask, readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
+import { initNormalWeights } from '../initialization.js';
 import { DistilBertConfig } from './configuration_distilbert.js';
 
 /** create_sinusoidal_embeddings: sin on even columns, cos on odd ones, fixed (no gradient). */
@@ -142,9 +143,9 @@ export abstract class DistilBertPreTrainedModel extends PreTrainedModel<DistilBe
   static override configClass: typeof PreTrainedModel.configClass = DistilBertConfig;
   static override baseModelPrefix = 'distilbert';
 
-  /** BERT's _init_weights, then the fixed sinusoidal table when the config asks for it. */
+  /** _init_weights: BERT's arithmetic, then the fixed sinusoidal table when the config asks for it. */
   protected override initWeights(module: Module): void {
-    super.initWeights(module);
+    initNormalWeights(module, this.config.initializerRange);
     if (module instanceof Embeddings && this.config.sinusoidalPosEmbds) sinusoidalEmbeddings_(module.position_embeddings.weight);
   }
 }

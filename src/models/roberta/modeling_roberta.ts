@@ -12,6 +12,7 @@ import type { BertConfig } from '../bert/configuration_bert.js';
 import { readInputs } from '../model_inputs.js';
 import type { ModelInputs } from '../model_inputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
+import { initNormalWeights } from '../initialization.js';
 import { RobertaConfig, XLMRobertaConfig } from './configuration_roberta.js';
 
 /** create_position_ids_from_input_ids: padding keeps padding_idx, tokens count padding_idx + 1, + 2, … */
@@ -46,6 +47,11 @@ export class RobertaEmbeddings extends BertEmbeddings {
 export abstract class RobertaPreTrainedModel extends PreTrainedModel<RobertaConfig> {
   static override configClass: typeof PreTrainedModel.configClass = RobertaConfig;
   static override baseModelPrefix = 'roberta';
+
+  /** _init_weights: BERT's (normal(0, initializer_range), zero biases and padding rows, LayerNorm 1/0). */
+  protected override initWeights(module: Module): void {
+    initNormalWeights(module, this.config.initializerRange);
+  }
 }
 
 /** BertModel with RoBERTa's embeddings. */
