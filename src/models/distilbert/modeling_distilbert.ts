@@ -5,15 +5,16 @@
 import * as torch from '../../engine/torch.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../../nn/module.js';
-import { Dropout, Embedding, LayerNorm, Linear, ModuleList } from '../../nn/layers.js';
+import { Dropout, Embedding, LayerNorm, Linear } from '../../nn/layers.js';
 import { getActivation } from '../activations.js';
 import { multiHeadAttention } from '../attention.js';
-import { classifierOutput, embed, runLayers } from '../bert/modeling_bert.js';
-import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutput } from '../bert/modeling_bert.js';
+import { initNormalWeights } from '../initialization.js';
 import { extendedAttentionMask, readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
+import { LayerStack, embed } from '../modeling_layers.js';
+import { classifierOutput } from '../modeling_outputs.js';
+import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutput } from '../modeling_outputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
-import { initNormalWeights } from '../initialization.js';
 import { DistilBertConfig } from './configuration_distilbert.js';
 
 /** create_sinusoidal_embeddings: sin on even columns, cos on odd ones, fixed (no gradient). */
@@ -126,16 +127,10 @@ export class TransformerBlock extends Module {
   }
 }
 
-export class Transformer extends Module {
-  layer: ModuleList<TransformerBlock>;
-
+/** The layer stack (transformer.layer.N). */
+export class Transformer extends LayerStack<TransformerBlock> {
   constructor(config: DistilBertConfig) {
-    super();
-    this.layer = new ModuleList(Array.from({ length: config.nLayers }, () => new TransformerBlock(config)));
-  }
-
-  forward(x: Tensor, mask: Tensor | null, want: { hiddenStates: boolean; attentions: boolean }): BaseModelOutput {
-    return runLayers(this.layer, x, mask, want);
+    super(config.nLayers, () => new TransformerBlock(config));
   }
 }
 

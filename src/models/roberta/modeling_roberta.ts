@@ -6,13 +6,13 @@ import * as torch from '../../engine/torch.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../../nn/module.js';
 import { Dropout, Embedding, Linear } from '../../nn/layers.js';
-import { BertEmbeddings, BertModel, classifierOutput } from '../bert/modeling_bert.js';
-import type { SequenceClassification, SequenceClassifierOutput } from '../bert/modeling_bert.js';
+import { BertEmbeddings, BertModel, BertPreTrainedModel } from '../bert/modeling_bert.js';
 import type { BertConfig } from '../bert/configuration_bert.js';
 import { readInputs } from '../model_inputs.js';
 import type { ModelInputs } from '../model_inputs.js';
+import { classifierOutput } from '../modeling_outputs.js';
+import type { SequenceClassification, SequenceClassifierOutput } from '../modeling_outputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
-import { initNormalWeights } from '../initialization.js';
 import { RobertaConfig, XLMRobertaConfig } from './configuration_roberta.js';
 
 /** create_position_ids_from_input_ids: padding keeps padding_idx, tokens count padding_idx + 1, + 2, … */
@@ -44,14 +44,10 @@ export class RobertaEmbeddings extends BertEmbeddings {
   }
 }
 
-export abstract class RobertaPreTrainedModel extends PreTrainedModel<RobertaConfig> {
+/** RoBERTa's family class: BERT's _init_weights (transformers' RobertaPreTrainedModel has the same arithmetic). */
+export abstract class RobertaPreTrainedModel extends BertPreTrainedModel<RobertaConfig> {
   static override configClass: typeof PreTrainedModel.configClass = RobertaConfig;
   static override baseModelPrefix = 'roberta';
-
-  /** _init_weights: BERT's (normal(0, initializer_range), zero biases and padding rows, LayerNorm 1/0). */
-  protected override initWeights(module: Module): void {
-    initNormalWeights(module, this.config.initializerRange);
-  }
 }
 
 /** BertModel with RoBERTa's embeddings. */
