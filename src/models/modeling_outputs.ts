@@ -1,10 +1,12 @@
 // What models return, as transformers' modeling_outputs.py (camelCase fields): one interface
 // per kind of head, shared by every family, and classifierOutput, which assembles the
-// sequence-classification one with its loss.
+// sequence-classification one with its loss, and the forward() that every
+// *ForSequenceClassification is around its own head.
+import * as torch from '../engine/torch.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { PretrainedConfig } from './configuration_utils.js';
-import { sequenceClassificationLoss } from './model_inputs.js';
-import type { ModelInputs } from './model_inputs.js';
+import { readInputs, sequenceClassificationLoss } from './model_inputs.js';
+import type { ModelInputs, ReadInputs } from './model_inputs.js';
 
 /** What base models return (transformers' BaseModelOutputWithPooling; poolerOutput only where the family has a pooler). */
 export interface BaseModelOutput {
@@ -66,10 +68,12 @@ export interface CausalLMOutputWithPast {
   attentions?: Tensor[];
 }
 
+/** What a sequence classifier's forward(inputs) returns: with labels among the inputs, a loss too. */
+export type SequenceClassifierOutputFor<I> = I extends { labels: unknown } ? SequenceClassifierOutput & { loss: Tensor } : SequenceClassifierOutput;
+
 /** forward() with labels returns a loss. */
 export interface SequenceClassification {
-  forward(inputs: ModelInputs & { labels: unknown }): SequenceClassifierOutput & { loss: Tensor };
-  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput;
+  forward<I extends ModelInputs | Tensor>(inputs: I): SequenceClassifierOutputFor<I>;
 }
 
 /** { loss?, logits, hiddenStates?, attentions? } with the loss for the config's problem type. */
@@ -79,4 +83,18 @@ export function classifierOutput(config: PretrainedConfig, logits: Tensor, label
   if (out.hiddenStates) result.hiddenStates = out.hiddenStates;
   if (out.attentions) result.attentions = out.attentions;
   return result;
+}
+
+/**
+ * forward() of a *ForSequenceClassification: reads the inputs the model declares, runs the
+ * family's base model and head (`head`, giving the logits and the base model's output), and
+ * adds the loss when labels are given.
+ */
+export function classifySequences<I extends ModelInputs | Tensor>(model: { config: PretrainedConfig }, inputs: I,
+  head: (x: ReadInputs) => [logits: Tensor, out: BaseModelOutput]): SequenceClassifierOutputFor<I> {
+  return torch.tidy(() => {
+    const x = readInputs(inputs, model);
+    const [logits, out] = head(x);
+    return classifierOutput(model.config, logits, x.labels, out);
+  }) as SequenceClassifierOutputFor<I>;
 }

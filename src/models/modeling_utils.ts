@@ -75,6 +75,16 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
   static configClass: ModelClass<PreTrainedModel>['configClass'] = PretrainedConfig;
   /** The attribute holding the base model in task models ('bert'), and the prefix of its weights' names. */
   static baseModelPrefix = '';
+  /**
+   * The snake_case inputs forward() takes, as transformers' forward signature: readInputs
+   * accepts these (and their camelCase aliases) and refuses the rest; the Trainer keeps only
+   * these dataset columns. Each model class declares its own.
+   */
+  static forwardInputNames?: readonly string[];
+  /** The inputs that are labels (transformers' find_labels): ['labels'], ['start_positions', 'end_positions'], or [] for base models. */
+  static labelNames?: readonly string[];
+  /** Inputs forward() accepts and drops (DistilBERT: the token_type_ids a BERT tokenizer adds); not forward inputs for the Trainer. */
+  static ignoredInputNames?: readonly string[];
 
   config: C;
   /** What fromPretrained found: missing, unexpected and mismatched weights. */

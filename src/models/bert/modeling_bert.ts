@@ -13,8 +13,8 @@ import { initNormalWeights } from '../initialization.js';
 import { extendedAttentionMask, readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
 import { LayerStack, embed } from '../modeling_layers.js';
-import { classifierOutput } from '../modeling_outputs.js';
-import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutput } from '../modeling_outputs.js';
+import { classifySequences } from '../modeling_outputs.js';
+import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutputFor } from '../modeling_outputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
 import { BertConfig } from './configuration_bert.js';
 
@@ -193,6 +193,8 @@ export abstract class BertPreTrainedModel<C extends BertConfig = BertConfig> ext
 }
 
 export class BertModel extends BertPreTrainedModel {
+  static override forwardInputNames: readonly string[] = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'output_attentions', 'output_hidden_states'];
+  static override labelNames: readonly string[] = [];
   /** The embeddings module's class (RoBERTa's differs only there). */
   static embeddingsClass: new (config: BertConfig) => BertEmbeddings = BertEmbeddings;
 
@@ -209,7 +211,7 @@ export class BertModel extends BertPreTrainedModel {
   }
 
   forward(inputs: ModelInputs | Tensor): BaseModelOutput {
-    return torch.tidy(() => this.run(readInputs(inputs, this.constructor.name, { accepts: BASE_INPUTS })));
+    return torch.tidy(() => this.run(readInputs(inputs, this)));
   }
 
   /** The forward pass on inputs already read (task models call this). */
@@ -228,9 +230,11 @@ export class BertModel extends BertPreTrainedModel {
   }
 }
 
-export const BASE_INPUTS: (keyof ReadInputs)[] = ['inputIds', 'attentionMask', 'tokenTypeIds', 'positionIds', 'outputHiddenStates', 'outputAttentions'];
-
 export class BertForSequenceClassification extends BertPreTrainedModel implements SequenceClassification {
+  static override forwardInputNames: readonly string[] = [
+    'input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'labels', 'output_attentions', 'output_hidden_states',
+  ];
+  static override labelNames: readonly string[] = ['labels'];
   bert: BertModel;
   dropout: Dropout;
   classifier: Linear;
@@ -247,14 +251,10 @@ export class BertForSequenceClassification extends BertPreTrainedModel implement
     return this.config.numLabels;
   }
 
-  forward(inputs: ModelInputs & { labels: unknown }): SequenceClassifierOutput & { loss: Tensor };
-  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput;
-  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput {
-    return torch.tidy(() => {
-      const x = readInputs(inputs, this.constructor.name);
+  forward<I extends ModelInputs | Tensor>(inputs: I): SequenceClassifierOutputFor<I> {
+    return classifySequences(this, inputs, (x) => {
       const out = this.bert.run(x);
-      const logits = this.classifier.forward(this.dropout.forward(out.poolerOutput!));
-      return classifierOutput(this.config, logits, x.labels, out);
+      return [this.classifier.forward(this.dropout.forward(out.poolerOutput!)), out];
     });
   }
 }

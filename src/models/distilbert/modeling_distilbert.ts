@@ -12,8 +12,8 @@ import { initNormalWeights } from '../initialization.js';
 import { extendedAttentionMask, readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
 import { LayerStack, embed } from '../modeling_layers.js';
-import { classifierOutput } from '../modeling_outputs.js';
-import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutput } from '../modeling_outputs.js';
+import { classifySequences } from '../modeling_outputs.js';
+import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutputFor } from '../modeling_outputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
 import { DistilBertConfig } from './configuration_distilbert.js';
 
@@ -48,12 +48,12 @@ export class Embeddings extends Module {
     this.registerBuffer('position_ids', torch.arange(config.maxPositionEmbeddings).expand(1, -1), false);
   }
 
-  forward(inputIds: Tensor, positionIds: Tensor | null = null): Tensor {
+  forward(inputIds: Tensor): Tensor {
     const seq = inputIds.size(1);
     if (seq > this.position_embeddings.numEmbeddings) {
       throw new RangeError(`sequence length ${seq} exceeds max_position_embeddings (${this.position_embeddings.numEmbeddings}); truncate the inputs (tokenizer option truncation: true)`);
     }
-    const positions = positionIds ?? this.position_ids.slice(1, 0, seq);
+    const positions = this.position_ids.slice(1, 0, seq);
     const embeddings = embed(this.word_embeddings, inputIds, 'vocab_size').add(embed(this.position_embeddings, positions, 'max_position_embeddings'));
     return this.dropout.forward(this.LayerNorm.forward(embeddings));
   }
@@ -137,6 +137,8 @@ export class Transformer extends LayerStack<TransformerBlock> {
 export abstract class DistilBertPreTrainedModel extends PreTrainedModel<DistilBertConfig> {
   static override configClass: typeof PreTrainedModel.configClass = DistilBertConfig;
   static override baseModelPrefix = 'distilbert';
+  /** A BERT tokenizer's token_type_ids are dropped: DistilBERT has no token type embeddings. */
+  static override ignoredInputNames: readonly string[] = ['token_type_ids'];
 
   /** _init_weights: BERT's arithmetic, then the fixed sinusoidal table when the config asks for it. */
   protected override initWeights(module: Module): void {
@@ -145,10 +147,10 @@ export abstract class DistilBertPreTrainedModel extends PreTrainedModel<DistilBe
   }
 }
 
-/** DistilBERT takes no token type ids; a BERT tokenizer's are ignored. */
-const DISTIL_INPUTS: (keyof ReadInputs)[] = ['inputIds', 'attentionMask', 'positionIds', 'outputHiddenStates', 'outputAttentions'];
-
 export class DistilBertModel extends DistilBertPreTrainedModel {
+  // transformers' DistilBertModel.forward takes no token_type_ids and no position_ids
+  static override forwardInputNames: readonly string[] = ['input_ids', 'attention_mask', 'output_attentions', 'output_hidden_states'];
+  static override labelNames: readonly string[] = [];
   embeddings: Embeddings;
   transformer: Transformer;
 
@@ -160,12 +162,12 @@ export class DistilBertModel extends DistilBertPreTrainedModel {
   }
 
   forward(inputs: ModelInputs | Tensor): BaseModelOutput {
-    return torch.tidy(() => this.run(readInputs(inputs, this.constructor.name, { accepts: DISTIL_INPUTS, alsoIgnore: ['token_type_ids'] })));
+    return torch.tidy(() => this.run(readInputs(inputs, this)));
   }
 
   run(x: ReadInputs): BaseModelOutput {
     return torch.tidy(() => {
-      const hidden = this.embeddings.forward(x.inputIds, x.positionIds);
+      const hidden = this.embeddings.forward(x.inputIds);
       const mask = x.attentionMask ? extendedAttentionMask(x.attentionMask, hidden.dtype) : null;
       return this.transformer.forward(hidden, mask, {
         hiddenStates: x.outputHiddenStates ?? this.config.outputHiddenStates,
@@ -176,6 +178,8 @@ export class DistilBertModel extends DistilBertPreTrainedModel {
 }
 
 export class DistilBertForSequenceClassification extends DistilBertPreTrainedModel implements SequenceClassification {
+  static override forwardInputNames: readonly string[] = ['input_ids', 'attention_mask', 'labels', 'output_attentions', 'output_hidden_states'];
+  static override labelNames: readonly string[] = ['labels'];
   distilbert: DistilBertModel;
   pre_classifier: Linear;
   classifier: Linear;
@@ -190,14 +194,11 @@ export class DistilBertForSequenceClassification extends DistilBertPreTrainedMod
     this.postInit();
   }
 
-  forward(inputs: ModelInputs & { labels: unknown }): SequenceClassifierOutput & { loss: Tensor };
-  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput;
-  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput {
-    return torch.tidy(() => {
-      const x = readInputs(inputs, this.constructor.name, { accepts: [...DISTIL_INPUTS, 'labels'], alsoIgnore: ['token_type_ids'] });
+  forward<I extends ModelInputs | Tensor>(inputs: I): SequenceClassifierOutputFor<I> {
+    return classifySequences(this, inputs, (x) => {
       const out = this.distilbert.run(x);
       const pooled = this.pre_classifier.forward(out.lastHiddenState.select(1, 0)).relu();
-      return classifierOutput(this.config, this.classifier.forward(this.dropout.forward(pooled)), x.labels, out);
+      return [this.classifier.forward(this.dropout.forward(pooled)), out];
     });
   }
 }
