@@ -93,6 +93,18 @@ describe('_init_weights', () => {
     assert.ok(Math.abs(std - 0.3) < 0.03, `classifier std ${std}, expected initializer_range 0.3 (not nn.Linear's default)`);
   });
 
+  it('a module the checkpoint provides only in part keeps the part it provides (new weights first, then the checkpoint)', async () => {
+    const config = new BertConfig({ vocabSize: 30, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32, initializerRange: 0.3 });
+    const trained = BertForSequenceClassification.fromConfig(config);
+    torch.noGrad(() => trained.classifier.bias!.fill_(0.25));
+    const checkpoint = trained.stateDict();
+    delete checkpoint['classifier.bias'];
+    const model = await BertForSequenceClassification.fromPretrained('memory', { config, stateDict: checkpoint });
+    assert.deepEqual(model.loadingInfo?.missingKeys, ['classifier.bias']);
+    assert.ok(model.classifier.weight.equal(trained.classifier.weight), 'classifier.weight is the checkpoint\'s, not re-initialised with its bias');
+    assert.equal(stats(model.classifier.bias!).absMax, 0, 'the missing bias is initialised (zero)');
+  });
+
   it('PreTrainedModel has no rule of its own: a family without initWeights fails naming the class', () => {
     class NoRule extends PreTrainedModel {
       head: nn.Linear;

@@ -195,6 +195,7 @@ export abstract class BertPreTrainedModel<C extends BertConfig = BertConfig> ext
 export class BertModel extends BertPreTrainedModel {
   static override forwardInputNames: readonly string[] = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'output_attentions', 'output_hidden_states'];
   static override labelNames: readonly string[] = [];
+  static override inputEmbeddingsPath = 'embeddings.word_embeddings';
   /** The embeddings module's class (RoBERTa's differs only there). */
   static embeddingsClass: new (config: BertConfig) => BertEmbeddings = BertEmbeddings;
 

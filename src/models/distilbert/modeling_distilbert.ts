@@ -151,6 +151,7 @@ export class DistilBertModel extends DistilBertPreTrainedModel {
   // transformers' DistilBertModel.forward takes no token_type_ids and no position_ids
   static override forwardInputNames: readonly string[] = ['input_ids', 'attention_mask', 'output_attentions', 'output_hidden_states'];
   static override labelNames: readonly string[] = [];
+  static override inputEmbeddingsPath = 'embeddings.word_embeddings';
   embeddings: Embeddings;
   transformer: Transformer;
 
