@@ -15,10 +15,11 @@ import { Module, Parameter } from '../nn/module.js';
 import { Embedding } from '../nn/layers.js';
 import type { Linear } from '../nn/layers.js';
 import * as init from '../nn/init.js';
-import { PretrainedConfig } from './configuration_utils.js';
+import { CONFIG_NAME, PretrainedConfig } from './configuration_utils.js';
 import type { ConfigOptions } from './configuration_utils.js';
 import { logger } from './logging.js';
 import { SAFE_WEIGHTS_NAME, loadCheckpoint } from './checkpoint.js';
+import { stageFile } from './files.js';
 import { reportLoading } from './loading_report.js';
 import { dropTiedCopies, sharedParameterGroups, tieOrCloneWeights } from './tied_weights.js';
 
@@ -307,7 +308,9 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
    * Writes config.json and model.safetensors (and the tokenizer's files when given) into
    * `dir`, as save_pretrained: the architecture and dtype recorded in the config, weights by
    * their dotted names with {"format": "pt"} metadata, tied weights once (the names in
-   * tiedWeightsKeys left out). Each file is written atomically.
+   * tiedWeightsKeys left out). All or nothing over an existing model: config.json is written
+   * and flushed aside first, then the weights replace the old ones atomically, and only then
+   * does the new config.json replace the old; a failure on the way leaves the old model whole.
    */
   async savePretrained(dir: string, options: SavePretrainedOptions = {}): Promise<void> {
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`savePretrained: ${dir} should be a directory, not a file`);
@@ -317,8 +320,14 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
     const state = options.stateDict ?? this.stateDict();
     try {
       if (!options.stateDict) dropTiedCopies(state, sharedParameterGroups(this), (this.constructor as typeof PreTrainedModel).tiedWeightsKeys);
-      await this.config.savePretrained(dir);
-      saveSafetensors(join(dir, SAFE_WEIGHTS_NAME), state, { format: 'pt' });
+      const config = await stageFile(join(dir, CONFIG_NAME), this.config.toJsonString());
+      try {
+        saveSafetensors(join(dir, SAFE_WEIGHTS_NAME), state, { format: 'pt' });
+        await config.commit();
+      } catch (error) {
+        await config.discard();
+        throw error;
+      }
     } finally {
       if (!options.stateDict) torch.dispose(state);
     }
