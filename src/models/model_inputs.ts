@@ -1,6 +1,7 @@
 // What the models' forward() share: reading the inputs as tokenizers and collators give them
-// (Hugging Face's snake_case keys or camelCase, tensors or plain arrays), the additive
-// attention mask, and the sequence-classification loss chosen by problem_type.
+// (Hugging Face's snake_case keys or camelCase, tensors or plain arrays) against the inputs
+// each model class declares, the additive attention mask, and the sequence-classification
+// loss chosen by problem_type.
 import * as torch from '../engine/torch.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { DType } from '../engine/dtype.js';
@@ -140,8 +141,8 @@ export function readInputs(inputs: ModelInputs | Tensor, model: object): ReadInp
     const t = asTensor(v, snake, owner);
     if (kind === 'target') return t;
     // with a cache the mask also covers the past tokens: [batch, past + sequence]
-    const seqOk = kind === 'mask' && pastKeyValues !== null ? t.size(1) >= inputIds.size(1) : t.size(1) === inputIds.size(1);
-    if (t.dim() !== 2 || t.size(0) !== inputIds.size(0) || !seqOk) {
+    const seqOk = () => (kind === 'mask' && pastKeyValues !== null ? t.size(1) >= inputIds.size(1) : t.size(1) === inputIds.size(1));
+    if (t.dim() !== 2 || t.size(0) !== inputIds.size(0) || !seqOk()) {
       throw new Error(`${owner}.forward: ${snake} has shape [${t.shape.join(', ')}] but input_ids has [${inputIds.shape.join(', ')}]`);
     }
     return t;

@@ -1,7 +1,7 @@
 // PreTrainedModel, as transformers' modeling_utils.py: a model built from a config, weights
 // initialised by the family's _init_weights, and checkpoints read and written with Hugging
-// Face's names (fromPretrained / savePretrained), including the base-model prefix rules and
-// the report of unused and newly initialised weights.
+// Face's names (fromPretrained / savePretrained), including the base-model prefix rules, tied
+// weights, and the report of unused and newly initialised weights.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,7 +46,7 @@ export interface FromPretrainedOptions extends ConfigOptions {
 }
 
 export interface SavePretrainedOptions {
-  /** Tensors to save instead of the model's own (names as the model's). */
+  /** Tensors to save instead of the model's own (names as the model's), written as given (tied copies are not dropped). */
   stateDict?: Record<string, Tensor>;
   /** A tokenizer whose files are saved alongside (anything with savePretrained(dir)). */
   tokenizer?: { savePretrained(dir: string): Promise<unknown> };

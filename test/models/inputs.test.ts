@@ -50,6 +50,7 @@ describe('forward inputs', () => {
     assert.deepEqual(logitsOf({ input_ids: rows, attention_mask: maskRows, special_tokens_mask: maskRows, length: [4, 3] }), reference);
     assert.throws(() => model.forward({ input_ids: rows, atention_mask: maskRows }), /BertForSequenceClassification\.forward: unexpected input 'atention_mask' \(accepted: input_ids\/inputIds, attention_mask/);
     assert.throws(() => model.forward({ input_ids: rows, attention_mask: [[1, 1]] }), /attention_mask has shape \[1, 2\] but input_ids has \[2, 5\]/);
+    assert.throws(() => model.forward({ input_ids: rows, attention_mask: [1, 1, 1, 1, 0] }), /attention_mask has shape \[5\] but input_ids has \[2, 5\]/);
     assert.throws(() => model.forward({ attention_mask: maskRows }), /input_ids \(or inputIds\) is required/);
     assert.throws(() => model.forward({ input_ids: [1, 2, 3] }), /input_ids must have shape \[batch, sequence\]/);
   });
