@@ -105,6 +105,43 @@ describe('_init_weights', () => {
     assert.equal(stats(model.classifier.bias!).absMax, 0, 'the missing bias is initialised (zero)');
   });
 
+  it('fromPretrained draws random numbers for exactly the missing weights: the same draws as normal_ on them alone', async () => {
+    const config = new BertConfig({ vocabSize: 50, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32, numLabels: 3, initializerRange: 0.7 });
+    const checkpoint = BertModel.fromConfig(config).stateDict();
+    torch.manualSeed(21);
+    const model = await BertForSequenceClassification.fromPretrained('memory', { config, stateDict: checkpoint });
+    const after = torch.randn([2]);
+    torch.manualSeed(21);
+    const expected = torch.empty([3, 16]);
+    nn.init.normal_(expected, 0, 0.7);
+    assert.ok(model.classifier.weight.equal(expected), 'the classifier is the first and only draw: no layer of the encoder drew at construction');
+    assert.ok(torch.randn([2]).equal(after), 'and nothing else drew afterwards');
+  });
+
+  it("fromPretrained skips a custom layer's construction-time init too (a scope, not a patched nn.Linear prototype)", async () => {
+    let resets = 0;
+    class CountingLinear extends nn.Linear {
+      override resetParameters(): void {
+        resets++;
+        super.resetParameters();
+      }
+    }
+    class WithCustomLayer extends PreTrainedModel {
+      proj: CountingLinear;
+      constructor(config: PretrainedConfig) {
+        super(config);
+        this.proj = new CountingLinear(3, 2);
+        this.postInit();
+      }
+      protected override initWeights(): void {}
+      forward(): void {}
+    }
+    const built = new WithCustomLayer(new PretrainedConfig());
+    assert.equal(resets, 1);
+    await WithCustomLayer.fromPretrained('memory', { config: new PretrainedConfig(), stateDict: built.stateDict() });
+    assert.equal(resets, 1, 'the checkpoint provides every weight: the layer must not initialise itself first');
+  });
+
   it('PreTrainedModel has no rule of its own: a family without initWeights fails naming the class', () => {
     class NoRule extends PreTrainedModel {
       head: nn.Linear;
