@@ -84,6 +84,8 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
   static forwardInputNames?: readonly string[];
   /** The inputs that are labels (transformers' find_labels): ['labels'], ['start_positions', 'end_positions'], or [] for base models. */
   static labelNames?: readonly string[];
+  /** transformers' main_input_name: the input that counts the batch's tokens (the Trainer's FLOPs estimate). */
+  static mainInputName = 'input_ids';
   /** Inputs forward() accepts and drops (DistilBERT: the token_type_ids a BERT tokenizer adds); not forward inputs for the Trainer. */
   static ignoredInputNames?: readonly string[];
   /**

@@ -113,6 +113,7 @@ describe('inputs declared per model (forwardInputNames, labelNames)', () => {
     assert.deepEqual(declared(XLMRobertaForSequenceClassification), [BERT_TASK, ['labels']]);
     assert.deepEqual(declared(DistilBertModel), [DISTIL_INPUTS, []]);
     assert.deepEqual(declared(DistilBertForSequenceClassification), [DISTIL_TASK, ['labels']]);
+    for (const cls of [BertModel, DistilBertForSequenceClassification, XLMRobertaForSequenceClassification]) assert.equal(cls.mainInputName, 'input_ids');
   });
 
   it("the Trainer's signature columns follow the declaration: a DistilBERT model drops token_type_ids", async () => {
