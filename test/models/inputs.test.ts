@@ -119,6 +119,7 @@ describe('inputs declared per model (forwardInputNames, labelNames)', () => {
   it("the Trainer's signature columns follow the declaration: a DistilBERT model drops token_type_ids", async () => {
     const distil = await DistilBertForSequenceClassification.fromPretrained(join(fixtures, 'distilbert'));
     const columns = signatureColumns(distil, null);
+    assert.ok(columns, 'a declared model has signature columns');
     assert.ok(!columns.includes('token_type_ids') && !columns.includes('position_ids'), columns.join(', '));
     assert.ok(columns.includes('attention_mask') && columns.includes('labels'));
   });
