@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import * as torch from '../engine/torch.js';
 import type { Accelerator } from '../accelerate/accelerator.js';
+import { sharedParameterGroups } from '../models/tied_weights.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer, ParamGroup } from '../optim/optimizer.js';
 import type { LambdaLR } from '../optim/schedulers.js';
@@ -44,7 +45,10 @@ export function loadModelFrom(model: Module, dir: string): void {
   try {
     // tied or renamed keys differ between save and load only in ways strict loading would reject needlessly
     const result = model.loadStateDict(state, { strict: false });
-    if (result.missingKeys.length) throw new Error(`checkpoint ${dir} lacks weights for ${result.missingKeys.slice(0, 5).join(', ')}${result.missingKeys.length > 5 ? ', …' : ''}`);
+    // a tied weight is saved once (as savePretrained writes it): loading one name fills them all
+    const filled = new Set(sharedParameterGroups(model).filter((names) => names.some((n) => n in state)).flat());
+    const missing = result.missingKeys.filter((k) => !filled.has(k));
+    if (missing.length) throw new Error(`checkpoint ${dir} lacks weights for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
   } finally {
     torch.dispose(state);
   }

@@ -5,7 +5,6 @@ import * as torch from '../engine/torch.js';
 import type { Tensor } from '../engine/tensor.js';
 import { Embedding, LayerNorm } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
-import { PreTrainedModel } from '../models/modeling_utils.js';
 import type { TrainerState } from './trainer_state.js';
 import type { TrainingArguments } from './training_args.js';
 
@@ -68,16 +67,13 @@ function declared<K extends keyof ModelDeclarations>(model: unknown, key: K): Mo
   return m[key] ?? m.constructor?.[key];
 }
 
-/** Until every model family declares its inputs, PreTrainedModels without a declaration take the BERT family's. */
-const BERT_FORWARD_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'labels'];
-
 /**
  * Hugging Face's _signature_columns: the inputs the model's forward() takes (declared as
  * `forwardInputNames`), plus label/label_ids (the collator renames them) and the label names.
  * null when the model declares nothing: then every column is passed on.
  */
 export function signatureColumns(model: unknown, labelNames: readonly string[] | null): string[] | null {
-  const inputs = declared(model, 'forwardInputNames') ?? (model instanceof PreTrainedModel ? BERT_FORWARD_INPUTS : null);
+  const inputs = declared(model, 'forwardInputNames');
   if (!inputs) return null;
   return [...new Set([...inputs, 'label', 'label_ids', ...(labelNames ?? [])])];
 }
