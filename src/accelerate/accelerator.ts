@@ -2,11 +2,15 @@
 // device they use and at what precision. A training loop (the Trainer's or a hand-written one)
 // asks it to prepare the model and data, to run the forward under autocast, to backward, to
 // sync or not sync gradients while accumulating, to clip, to gather for metrics and to save
-// and restore the training state. This class is the single-process implementation; a
-// multi-process one overrides the process-specific methods and leaves the loops untouched.
+// and restore the training state. The
+// Accelerator and its loops work unchanged in one process or several: what differs lives in
+// the ProcessState (state.ts) it delegates to, chosen from the environment `finetune launch`
+// sets up.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { DataLoader } from '../data/dataloader.js';
+import type { DistributedDataParallelOptions } from '../distributed/ddp.js';
 import * as torch from '../engine/torch.js';
 import type { Tensor } from '../engine/tensor.js';
 import { Module } from '../nn/module.js';
@@ -14,9 +18,10 @@ import { clipGradNorm_ } from '../nn/utils.js';
 import type { Optimizer, ParamGroup } from '../optim/optimizer.js';
 import type { LambdaLR } from '../optim/schedulers.js';
 import { loadOptimizer, loadRngState, loadScheduler, OPTIMIZER_META, rngFileName, saveOptimizer, saveRngState, saveScheduler, SCHEDULER_FILE } from './checkpointing.js';
+import { processStateFromEnvironment, type DistributedType, type ProcessState } from './state.js';
 
 export type MixedPrecision = 'no' | 'fp16' | 'bf16';
-export type DistributedType = 'NO' | 'MULTI_CPU' | 'MULTI_GPU';
+export type { DistributedType } from './state.js';
 
 export interface AcceleratorOptions {
   /** 'bf16' or 'fp16' runs autocast() in that dtype; 'no' (default) runs in the parameters' dtype. */
@@ -25,6 +30,10 @@ export interface AcceleratorOptions {
   gradientAccumulationSteps?: number;
   /** Stay on the CPU even when CUDA is available. */
   cpu?: boolean;
+  /** How prepare() wraps models in several processes (Accelerate's DistributedDataParallelKwargs). */
+  ddpOptions?: DistributedDataParallelOptions;
+  /** One process or several; by default from the environment (RANK/WORLD_SIZE as `finetune launch` sets them). */
+  processState?: ProcessState;
 }
 
 /** Whether the next optimizer step happens after this batch (Accelerate's GradientState). */
@@ -49,6 +58,8 @@ export class Accelerator {
   readonly mixedPrecision: MixedPrecision;
   readonly gradientAccumulationSteps: number;
   readonly gradientState: GradientState = { syncGradients: true, stepsSinceSync: 0 };
+  readonly state: ProcessState;
+  private readonly ddpOptions: DistributedDataParallelOptions;
   protected readonly prepared: { models: Module[]; optimizers: Optimizer<ParamGroup>[]; schedulers: LambdaLR[] } = { models: [], optimizers: [], schedulers: [] };
 
   constructor(options: AcceleratorOptions = {}) {
@@ -58,23 +69,25 @@ export class Accelerator {
       throw new RangeError(`Accelerator: gradientAccumulationSteps must be a positive integer, got ${options.gradientAccumulationSteps}`);
     }
     this.device = options.cpu || !torch.cuda.isAvailable() ? 'cpu' : 'cuda';
+    this.state = options.processState ?? processStateFromEnvironment();
+    this.ddpOptions = options.ddpOptions ?? {};
     if (this.mixedPrecision === 'fp16' && this.device === 'cpu') {
       throw new Error('fp16 mixed precision (--fp16) needs a CUDA device; on CPU use bf16 (--bf16, torch.autocast with bfloat16) instead');
     }
   }
 
-  // ---- who am I: one process here; a distributed accelerator overrides these
+  // ---- who am I
   get distributedType(): DistributedType {
-    return 'NO';
+    return this.state.distributedType;
   }
   get numProcesses(): number {
-    return 1;
+    return this.state.numProcesses;
   }
   get processIndex(): number {
-    return 0;
+    return this.state.processIndex;
   }
   get localProcessIndex(): number {
-    return 0;
+    return this.state.localProcessIndex;
   }
   get isMainProcess(): boolean {
     return this.processIndex === 0;
@@ -86,8 +99,18 @@ export class Accelerator {
     return this.gradientState.syncGradients;
   }
 
-  /** Blocks until every process reaches this point (a barrier); nothing to wait for in one process. */
-  async waitForEveryone(): Promise<void> {}
+  /** Blocks until every process reaches this point (a barrier). */
+  async waitForEveryone(): Promise<void> {
+    this.state.barrier();
+  }
+
+  /** Runs fn on the main process first, then on the others (e.g. to build a dataset cache once). */
+  async mainProcessFirst<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (!this.isMainProcess) await this.waitForEveryone();
+    const result = await fn();
+    if (this.isMainProcess) await this.waitForEveryone();
+    return result;
+  }
 
   /** console.log on the main process only. */
   print(...values: unknown[]): void {
@@ -97,8 +120,9 @@ export class Accelerator {
   // ---- preparation
   /**
    * Moves models to the device and registers models, optimizers and schedulers for saveState;
-   * returns the objects in the order given (in several processes: the model wrapped for
-   * gradient sync, each data loader sharded).
+   * returns the objects in the order given. In several processes a model comes back wrapped in
+   * DistributedDataParallel (unwrapModel gives yours back, with its own fields) and a data
+   * loader comes back sharded.
    */
   prepare<T extends Preparable[]>(...objects: T): T {
     return objects.map((o) => this.prepareOne(o)) as T;
@@ -106,6 +130,7 @@ export class Accelerator {
 
   protected prepareOne<T extends Preparable>(object: T): T {
     if (object instanceof Module) return this.prepareModel(object) as T;
+    if (object instanceof DataLoader) return this.state.shardLoader(object) as T;
     if (isOptimizer(object)) this.prepared.optimizers.push(object);
     else if (isScheduler(object)) this.prepared.schedulers.push(object);
     return object;
@@ -114,12 +139,13 @@ export class Accelerator {
   prepareModel<M extends Module>(model: M): M {
     if (this.device !== 'cpu') model.to(this.device);
     this.prepared.models.push(model);
-    return model;
+    // typed as the model for the loops' sake: forward and parameters() are the same on the wrapper
+    return this.state.wrapModel(model, this.ddpOptions) as M;
   }
 
-  /** The model as the user built it (a distributed wrapper's inner module). */
+  /** The model as the user built it (DistributedDataParallel's inner module). */
   unwrapModel<M extends Module>(model: M): M {
-    return model;
+    return this.state.unwrapModel(model);
   }
 
   // ---- the step
@@ -141,8 +167,8 @@ export class Accelerator {
    * Runs fn with gradient sync across processes turned off (the backward of a batch that is not
    * the last of an accumulation group). In one process gradients are local anyway.
    */
-  noSync<T>(_model: Module, fn: () => T): T {
-    return fn();
+  noSync<T>(model: Module, fn: () => T): T {
+    return this.state.noSync(model, fn);
   }
 
   /**
@@ -168,19 +194,24 @@ export class Accelerator {
   }
 
   // ---- metrics across processes
-  /** Every process's values concatenated along dim 0, without the duplicates an uneven last batch adds; one process: the input. */
+  /**
+   * Every process's values concatenated along dim 0, in process order: tensors, or arrays and
+   * objects of them (nulls pass through). The evaluation shards repeat no sample, so the
+   * result holds each example once; one process: the input.
+   */
   gatherForMetrics<T>(input: T): T {
-    return input;
+    return this.gather(input);
   }
 
-  /** Every process's tensors concatenated along dim 0; one process: the input. */
+  /** Every process's tensors concatenated along dim 0 (the sizes along dim 0 may differ); one process: the input. */
   gather<T>(input: T): T {
-    return input;
+    if (this.numProcesses === 1) return input;
+    return mapTensors(input, (t) => this.state.gatherVariable(t)) as T;
   }
 
-  /** The sum (or mean) of a tensor over processes; one process: the input. */
-  reduce(tensor: Tensor, _reduction: 'sum' | 'mean' = 'sum'): Tensor {
-    return tensor;
+  /** The sum (or mean) of a tensor over processes, as a new tensor; one process: the input. */
+  reduce(tensor: Tensor, reduction: 'sum' | 'mean' = 'sum'): Tensor {
+    return this.state.reduce(tensor, reduction);
   }
 
   // ---- the training state
@@ -211,6 +242,13 @@ export class Accelerator {
       process.emitWarning(`Didn't find an RNG file in ${dir}; if you are resuming a training that wasn't launched in a distributed fashion, reproducibility is not guaranteed.`);
     }
   }
+}
+
+function mapTensors(value: unknown, fn: (t: Tensor) => Tensor): unknown {
+  if (value instanceof torch.Tensor) return fn(value);
+  if (Array.isArray(value)) return value.map((v) => mapTensors(v, fn));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapTensors(v, fn)]));
+  return value;
 }
 
 function isOptimizer(o: object): o is Optimizer<ParamGroup> {

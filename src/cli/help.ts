@@ -26,6 +26,8 @@ Commands (Hugging Face run_glue.py's workflow):
   train      fine-tune a sequence-classification model (--do_train, --do_eval, --do_predict)
   evaluate   evaluate a trained model folder on validation data; prints the metrics as JSON
   predict    write predictions for test data (predict_results_<task>.txt: index<TAB>prediction)
+  launch     run a script on several processes, as torchrun: launch --nproc-per-node N [--nnodes M
+             --node-rank R --master-addr A --master-port P] script.ts [args]
 `;
 
 export function helpText(): string {

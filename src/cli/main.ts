@@ -1,4 +1,4 @@
-// `finetune <train|evaluate|predict> [options]`: exit 0 when done, 2 for a bad command line or
+// `finetune <train|evaluate|predict> [options]` and `finetune launch … script` (launch.ts): exit 0 when done, 2 for a bad command line or
 // missing files (checked before any work, message on stderr), 1 when the work itself fails,
 // 130 when a Ctrl-C stopped training (after saving a checkpoint).
 import { helpText, USAGE } from './help.js';
@@ -15,6 +15,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(helpText());
     return 0;
   }
+  // launch passes everything after the script to the script, --help included
+  if (command === 'launch') return runLaunch(rest);
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(helpText());
     return 0;
@@ -47,6 +49,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     process.stderr.write(`finetune ${command}: failed: ${(e as Error).stack ?? String(e)}\n`);
     return 1;
+  }
+}
+
+async function runLaunch(argv: readonly string[]): Promise<number> {
+  const { launch, parseLaunchArgs } = await import('./launch.js');
+  try {
+    return await launch(parseLaunchArgs(argv));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`finetune ${e.message}\n`);
+    return 2;
   }
 }
 

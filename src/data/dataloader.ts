@@ -60,6 +60,7 @@ export class DataLoader<B = ReturnType<typeof defaultDataCollator>> {
   /** Sets the epoch of the sampler (for reproducible shuffles when resuming or across ranks). */
   setEpoch(epoch: number): void {
     this.sampler.setEpoch?.(epoch);
+    (this.batchSampler as { setEpoch?: (e: number) => void }).setEpoch?.(epoch);
   }
 
   private fetch(indices: number[]): Row[] {

@@ -73,6 +73,8 @@ export class Trainer {
   computeSeconds = 0;
   protected evalTable: EvalTable | null = null;
   protected lastLoggedLoss: number | null = null;
+  /** FLOPs of this process since the last storeFlos(). */
+  protected currentFlos = 0;
 
   constructor(options: TrainerOptions) {
     if (!options || !options.model) throw new Error('Trainer requires either a model or a model_init argument');
@@ -248,6 +250,8 @@ export class Trainer {
     const numExamples = setup.datasetLength(this.trainDataset!);
     this.state = new TrainerState({ trainBatchSize: args.trainBatchSize });
     this.state.isHyperParamSearch = false;
+    this.state.isWorldProcessZero = this.accelerator.isMainProcess;
+    this.state.isLocalProcessZero = this.accelerator.isLocalMainProcess;
     this.state.computeSteps(args, plan.maxSteps);
     this.createOptimizerAndScheduler(plan.maxSteps);
     this.state.initTrainingReferences(plan.maxSteps, plan.numTrainEpochs);
@@ -256,6 +260,7 @@ export class Trainer {
 
     const startTime = performance.now();
     this.computeSeconds = 0;
+    this.currentFlos = 0;
     const tracker: LossTracker = { trLoss: 0, totalLoss: 0, lastLoggedStep: this.state.globalStep, gradNorm: null };
     const startStep = this.state.globalStep;
     this.state.epoch = this.state.epoch ?? 0;
@@ -323,7 +328,7 @@ export class Trainer {
         throw new Error(`Training stopped: the loss is ${loss} at step ${this.state.globalStep + 1} (epoch ${epoch + (step + 1) / batchesPerEpoch}). Lower the learning rate, check the inputs and labels, or enable gradient clipping (maxGradNorm).`);
       }
       tracker.trLoss += loss;
-      this.state.totalFlos += floatingPointOps(this.model, inputs);
+      this.currentFlos += floatingPointOps(this.model, inputs);
       if (args.includeNumInputTokensSeen) this.state.numInputTokensSeen += (inputs.attention_mask as torch.Tensor | undefined)?.sum().item() ?? 0;
       torch.dispose(raw);
       if (inputs !== raw) torch.dispose(inputs);
@@ -358,7 +363,8 @@ export class Trainer {
 
   protected async finishTraining(tracker: LossTracker, startStep: number, startTime: number, maxSteps: number, numExamples: number, interrupted: boolean): Promise<TrainOutput> {
     const { args } = this;
-    tracker.totalLoss += tracker.trLoss;
+    tracker.totalLoss += this.meanOverProcesses(tracker.trLoss);
+    this.storeFlos();
     const stepsRun = Math.max(this.state.globalStep - startStep, 0.001);
     const trainLoss = tracker.totalLoss / stepsRun;
     const numSamples = args.maxSteps > 0 ? maxSteps * args.trainBatchSize * args.gradientAccumulationSteps : numExamples * args.numTrainEpochs;
@@ -375,10 +381,11 @@ export class Trainer {
   /** Called by the loop after each optimisation step and at each epoch's end. */
   async maybeLogSaveEvaluate(tracker: LossTracker): Promise<void> {
     if (this.control.shouldLog && this.state.globalStep > tracker.lastLoggedStep) {
-      const logs: LogEntry = { loss: round(tracker.trLoss / (this.state.globalStep - tracker.lastLoggedStep), 4) };
+      const trLoss = this.meanOverProcesses(tracker.trLoss);
+      const logs: LogEntry = { loss: round(trLoss / (this.state.globalStep - tracker.lastLoggedStep), 4) };
       if (tracker.gradNorm !== null) logs.grad_norm = tracker.gradNorm;
       logs.learning_rate = this.lrScheduler!.getLastLr()[0];
-      tracker.totalLoss += tracker.trLoss;
+      tracker.totalLoss += trLoss;
       tracker.trLoss = 0;
       tracker.lastLoggedStep = this.state.globalStep;
       this.lastLoggedLoss = logs.loss;
@@ -402,12 +409,16 @@ export class Trainer {
   async saveCheckpoint(metrics: Metrics | null = null): Promise<string> {
     const path = join(this.args.outputDir, `checkpoint-${this.state.globalStep}`);
     if (metrics && recordBestMetric(this.args, this.state, metrics)) this.state.bestModelCheckpoint = path;
+    this.storeFlos();
     const stateful = this.callbackHandler.callbacks.filter((cb) => typeof (cb as unknown as ExportableState).state === 'function') as unknown as ExportableState[];
     this.state.statefulCallbacks = TrainerState.exportCallbacks([...stateful, this.control]);
-    const saved = await saveCheckpoint({ accelerator: this.accelerator, model: this.accelerator.unwrapModel(this.model), optimizer: this.optimizer, scheduler: this.lrScheduler, state: this.state, args: this.args });
-    if (this.accelerator.isMainProcess) rotateCheckpoints(this.args, this.state.bestModelCheckpoint);
+    // the main process writes the checkpoint (with its RNG state); the others wait for it
+    if (this.accelerator.isMainProcess) {
+      await saveCheckpoint({ accelerator: this.accelerator, model: this.accelerator.unwrapModel(this.model), optimizer: this.optimizer, scheduler: this.lrScheduler, state: this.state, args: this.args });
+      rotateCheckpoints(this.args, this.state.bestModelCheckpoint);
+    }
     await this.accelerator.waitForEveryone();
-    return saved;
+    return path;
   }
 
   /** Model (safetensors + config) and tokenizer files into dir (default: outputDir), from the main process. */
@@ -477,6 +488,20 @@ export class Trainer {
   }
 
   // ---- numbers the loop needs
+
+  /** A number's mean over processes (each process's training loss: the logged loss is the global batch's). */
+  protected meanOverProcesses(value: number): number {
+    if (this.accelerator.numProcesses === 1) return value;
+    return torch.tidy(() => this.accelerator.reduce(torch.tensor([value], { dtype: 'float64' }), 'mean').item() as number);
+  }
+
+  /** Hugging Face's store_flos: this process's FLOPs since the last store, summed over processes, into the state. */
+  protected storeFlos(): void {
+    const flos = this.accelerator.numProcesses === 1 ? this.currentFlos
+      : torch.tidy(() => this.accelerator.reduce(torch.tensor([this.currentFlos], { dtype: 'float64' }), 'sum').item() as number);
+    this.state.totalFlos += flos;
+    this.currentFlos = 0;
+  }
 
   numTrainableParameters(): number {
     return this.model.parameters().filter((p) => p.requiresGrad).reduce((n, p) => n + p.numel(), 0);

@@ -16,7 +16,7 @@ export interface EvalHost {
   computeMetrics?: ((p: EvalPrediction) => Metrics | Record<string, unknown> | Promise<Metrics | Record<string, unknown>>) | null;
   args: { predictionLossOnly: boolean; includeForMetrics: string[] };
   computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs: true): [Tensor, unknown];
-  accelerator: Pick<Accelerator, 'autocast' | 'gatherForMetrics'>;
+  accelerator: Pick<Accelerator, 'autocast' | 'gatherForMetrics' | 'reduce' | 'numProcesses'>;
   onPredictionStep(): Promise<void>;
 }
 
@@ -46,10 +46,8 @@ export function predictionStep(host: EvalHost, inputs: Record<string, unknown>, 
         if (predictionLossOnly) return [loss, null, null] as [number | null, Tensor | null, Tensor | null];
         const logits = logitsOf(outputs);
         // copies survive the tidy scope; float32 so bf16 runs give ordinary logits
-        // every process's batch (one process: this one's), duplicates of an uneven last batch dropped
-        const gathered = host.accelerator.gatherForMetrics({ logits: logits?.detach() ?? null, labels: labelKey ? (inputs[labelKey] as Tensor) : null });
-        const keptLogits = gathered.logits ? torch.keep(gathered.logits.to('float32').to('cpu')) : null;
-        const labels = gathered.labels ? torch.keep(gathered.labels.to('cpu').clone()) : null;
+        const keptLogits = logits ? torch.keep(logits.detach().to('float32').to('cpu')) : null;
+        const labels = labelKey ? torch.keep((inputs[labelKey] as Tensor).to('cpu').clone()) : null;
         return [loss, keptLogits, labels] as [number | null, Tensor | null, Tensor | null];
       }),
     ),
@@ -86,8 +84,10 @@ export async function evaluationLoop(host: EvalHost, loader: DataLoader<Record<s
       await host.onPredictionStep();
     }
   }
-  const predictions = catOrEmpty(logits);
-  const labelIds = labels.length ? catOrEmpty(labels) : null;
+  // each process evaluated its own block of the set: gathered in process order, the whole set once
+  const predictions = gatheredOnce(host, catOrEmpty(logits));
+  const labelIds = labels.length ? gatheredOnce(host, catOrEmpty(labels)) : null;
+  [lossSum, lossCount, numSamples] = sumOverProcesses(host, [lossSum, lossCount, numSamples]);
   let metrics: Metrics = {};
   if (host.computeMetrics && labelIds && logits.length) {
     const p: EvalPrediction = { predictions, labelIds };
@@ -100,6 +100,18 @@ export async function evaluationLoop(host: EvalHost, loader: DataLoader<Record<s
   if (lossCount > 0) prefixed[`${metricKeyPrefix}_loss`] = lossSum / lossCount;
   for (const [k, v] of Object.entries(metrics)) prefixed[k.startsWith(`${metricKeyPrefix}_`) ? k : `${metricKeyPrefix}_${k}`] = v;
   return { predictions, labelIds, metrics: prefixed, numSamples };
+}
+
+function gatheredOnce(host: EvalHost, local: Tensor): Tensor {
+  if (host.accelerator.numProcesses === 1) return local;
+  const all = torch.keep(host.accelerator.gatherForMetrics(local));
+  local.dispose();
+  return all;
+}
+
+function sumOverProcesses(host: EvalHost, values: number[]): number[] {
+  if (host.accelerator.numProcesses === 1) return values;
+  return torch.tidy(() => host.accelerator.reduce(torch.tensor(values, { dtype: 'float64' }), 'sum').toArray() as number[]);
 }
 
 function catOrEmpty(parts: Tensor[]): Tensor {

@@ -1,0 +1,66 @@
+// `finetune launch` with the Trainer: 2 workers × half the batch train to the parameters and
+// losses of 1 process with the whole batch, evaluation counts every example exactly once, and a
+// worker that dies takes the run down with a message naming it and no process left behind.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CHILD = fileURLToPath(new URL('./trainer_child.ts', import.meta.url));
+const BIN = join(ROOT, 'bin/finetune.js');
+
+interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; seconds: number }
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const start = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, OMP_NUM_THREADS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr, seconds: (performance.now() - start) / 1000 }));
+  });
+}
+
+interface Result { params: number[][]; losses: number[]; metrics: Record<string, number>; predictions: number[][] }
+const result = (dir: string) => JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as Result;
+const tmp = (name: string) => mkdtempSync(join(tmpdir(), `finetune-launch-${name}-`));
+
+describe('finetune launch', { timeout: 180_000 }, () => {
+  it('2 workers with half the batch each train like 1 process with the whole batch', async () => {
+    const single = tmp('single');
+    const one = await run(['--import', 'tsx', CHILD, single], { BATCH: '8' });
+    assert.equal(one.code, 0, one.stderr);
+    const multi = tmp('multi');
+    const two = await run([BIN, 'launch', '--nproc-per-node', '2', CHILD, multi], { BATCH: '4' });
+    assert.equal(two.code, 0, two.stderr);
+    assert.match(two.stdout, /^\[rank1\]: trained 6 steps on rank 1$/m, 'worker output is prefixed with its rank');
+    const [a, b] = [result(single), result(multi)];
+    a.params.forEach((p, i) => p.forEach((v, j) => assert.ok(Math.abs(v - b.params[i][j]) <= 1e-6, `param ${i}[${j}]: ${v} vs ${b.params[i][j]}`)));
+    assert.equal(b.losses.length, a.losses.length);
+    b.losses.forEach((l, i) => assert.ok(Math.abs(l - a.losses[i]) <= 1e-4, `logged loss ${i}: ${l} vs ${a.losses[i]}`));
+    assert.equal(b.metrics.eval_count, 25, 'every evaluation example exactly once');
+    assert.ok(Math.abs(b.metrics.eval_loss - a.metrics.eval_loss) <= 1e-6);
+    assert.equal(b.predictions.length, 25);
+    b.predictions.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - a.predictions[i][j]) <= 1e-5, `prediction ${i}: in order`)));
+  });
+
+  it('stops every worker and names the one that failed', async () => {
+    const out = tmp('fail');
+    const r = await run([BIN, 'launch', '--nproc-per-node', '2', CHILD, out, 'fail']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /worker rank 1 \(pid \d+\) exited with code 3/);
+    assert.ok(r.seconds < 60, `took ${r.seconds} s`);
+  });
+
+  it('rejects a bad command line before starting anything', async () => {
+    const r = await run([BIN, 'launch', '--nproc-per-node', 'two', CHILD]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--nproc-per-node must be an integer/);
+  });
+});
