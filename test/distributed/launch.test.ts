@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { freePort } from './helpers.js';
+
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./trainer_child.ts', import.meta.url));
 const BIN = join(ROOT, 'bin/finetune.js');
@@ -50,13 +52,31 @@ describe('finetune launch', { timeout: 180_000 }, () => {
     b.predictions.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - a.predictions[i][j]) <= 1e-5, `prediction ${i}: in order`)));
   });
 
-  it('stops every worker and names the one that failed', async () => {
-    const out = tmp('fail');
-    const r = await run([BIN, 'launch', '--nproc-per-node', '2', CHILD, out, 'fail']);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /worker rank 1 \(pid \d+\) exited with code 3/);
-    assert.ok(r.seconds < 60, `took ${r.seconds} s`);
+  it('two nodes (two launches on loopback) train together like one process', async () => {
+    const single = tmp('single-2n');
+    assert.equal((await run(['--import', 'tsx', CHILD, single], { BATCH: '8' })).code, 0);
+    const out = tmp('nodes');
+    const port = String(await freePort());
+    const node = (rank: number) => run([BIN, 'launch', '--nnodes', '2', '--node-rank', String(rank), '--nproc-per-node', '1', '--master-port', port, CHILD, out], { BATCH: '4' });
+    const [n0, n1] = await Promise.all([node(0), node(1)]);
+    assert.equal(n0.code, 0, n0.stderr);
+    assert.equal(n1.code, 0, n1.stderr);
+    assert.match(n1.stdout, /^\[rank1\]: trained 6 steps on rank 1$/m);
+    const [a, b] = [result(single), result(out)];
+    a.params.forEach((p, i) => p.forEach((v, j) => assert.ok(Math.abs(v - b.params[i][j]) <= 1e-6, `param ${i}[${j}]`)));
   });
+
+  for (const [mode, expected] of [['fail', /worker rank 1 \(pid \d+\) exited with code 3/], ['kill', /worker rank 1 \(pid \d+\) was killed by SIGKILL/]] as const) {
+    it(`stops every worker and names the one that failed (${mode})`, async () => {
+      const r = await run([BIN, 'launch', '--nproc-per-node', '2', CHILD, tmp(mode), mode]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, expected);
+      assert.ok(r.seconds < 60, `took ${r.seconds} s`);
+      const pids = [...r.stdout.matchAll(/worker pid (\d+)/g)].map((m) => Number(m[1]));
+      assert.equal(pids.length, 2);
+      for (const pid of pids) assert.throws(() => process.kill(pid, 0), `worker ${pid} left behind`);
+    });
+  }
 
   it('rejects a bad command line before starting anything', async () => {
     const r = await run([BIN, 'launch', '--nproc-per-node', 'two', CHILD]);

@@ -1,14 +1,16 @@
 // One worker of the launcher tests: trains a tiny BERT with the Trainer (no dropout, so ranks
 // and the single process draw nothing differently) and, on the main process, writes the final
-// parameters, the log history and the evaluation predictions. `fail` makes rank 1 exit 3.
+// parameters, the log history and the evaluation predictions. `fail` makes rank 1 exit 3,
+// `kill` makes it die of SIGKILL.
 import { writeFileSync } from 'node:fs';
 
 import { Trainer } from '../../src/index.js';
 import { args, syntheticDataset, tinyModel } from '../trainer/trainer_helpers.js';
 
 const [outDir, mode] = process.argv.slice(2);
-if (mode === 'fail' && process.env.RANK === '1') {
-  setTimeout(() => process.exit(3), 500);
+console.log(`worker pid ${process.pid}`);
+if ((mode === 'fail' || mode === 'kill') && process.env.RANK === '1') {
+  setTimeout(() => (mode === 'kill' ? process.kill(process.pid, 'SIGKILL') : process.exit(3)), 500);
   await new Promise(() => {});
 }
 const trainer = new Trainer({
