@@ -1,6 +1,6 @@
 // finetune: the Hugging Face fine-tuning workflow in TypeScript, on libtorch.
-export * as torch from './engine/torch.js';
-export * as nn from './nn/index.js';
+export * as torch from './torch-index.js';
+export * as nn from './nn-index.js';
 export * as optim from './optim/index.js';
 export * from './data-index.js';
 export * from './models/index.js';

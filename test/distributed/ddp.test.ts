@@ -47,6 +47,14 @@ function assertClose(actual: number[][], expected: number[][], atol: number): vo
 }
 
 describe('torch.distributed (Gloo, 2 ranks on loopback)', { timeout: 120_000 }, () => {
+  it('is reachable as torch.distributed and nn.parallel, as in PyTorch', async () => {
+    const own = await import('../../src/distributed/index.js');
+    assert.equal(torch.distributed.initProcessGroup, own.initProcessGroup);
+    assert.equal(nn.parallel.DistributedDataParallel, own.DistributedDataParallel);
+    assert.equal(torch.distributed.isInitialized(), false);
+    assert.throws(() => torch.distributed.allReduce(torch.ones([1])), /default process group has not been initialized/);
+  });
+
   it('collectives give PyTorch\'s values for each op and dtype', async () => {
     const [r0, r1] = (await scenario('collectives')).map((o) => o.results as Record<string, unknown>);
     // rank r holds [r + 1, 2r + 3, 5 - 7r]: ranks 0 and 1 hold [1, 3, 5] and [2, 5, -2]

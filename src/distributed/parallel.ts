@@ -1,0 +1,3 @@
+// nn.parallel, as PyTorch names it.
+export { DistributedDataParallel } from './ddp.js';
+export type { DistributedDataParallelOptions } from './ddp.js';
