@@ -29,7 +29,7 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
   });
 }
 
-interface Result { params: number[][]; losses: number[]; metrics: Record<string, number>; predictions: number[][] }
+interface Result { params: number[][]; losses: number[]; history: Record<string, number>[]; totalFlos: number; metrics: Record<string, number>; predictions: number[][] }
 const result = (dir: string) => JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as Result;
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `finetune-launch-${name}-`));
 
@@ -46,6 +46,12 @@ describe('finetune launch', { timeout: 180_000 }, () => {
     a.params.forEach((p, i) => p.forEach((v, j) => assert.ok(Math.abs(v - b.params[i][j]) <= 1e-6, `param ${i}[${j}]: ${v} vs ${b.params[i][j]}`)));
     assert.equal(b.losses.length, a.losses.length);
     b.losses.forEach((l, i) => assert.ok(Math.abs(l - a.losses[i]) <= 1e-4, `logged loss ${i}: ${l} vs ${a.losses[i]}`));
+    assert.equal(b.totalFlos, a.totalFlos, 'total_flos summed over processes');
+    // the log history one process writes: step, epoch, learning rate and grad norm alike, losses to the 4 digits logged
+    b.history.forEach((entry, i) => {
+      for (const key of ['step', 'epoch', 'learning_rate']) assert.equal(entry[key], a.history[i][key], `${key} of log ${i}`);
+      if ('grad_norm' in entry) assert.ok(Math.abs(entry.grad_norm - a.history[i].grad_norm) <= 1e-5, `grad_norm of log ${i}`);
+    });
     assert.equal(b.metrics.eval_count, 25, 'every evaluation example exactly once');
     assert.ok(Math.abs(b.metrics.eval_loss - a.metrics.eval_loss) <= 1e-6);
     assert.equal(b.predictions.length, 25);
@@ -63,6 +69,19 @@ describe('finetune launch', { timeout: 180_000 }, () => {
     assert.equal(n1.code, 0, n1.stderr);
     assert.match(n1.stdout, /^\[rank1\]: trained 6 steps on rank 1$/m);
     const [a, b] = [result(single), result(out)];
+    a.params.forEach((p, i) => p.forEach((v, j) => assert.ok(Math.abs(v - b.params[i][j]) <= 1e-6, `param ${i}[${j}]`)));
+  });
+
+  it('resumes a 2-process checkpoint in 1 process and ends where an uninterrupted run does', async () => {
+    const single = tmp('single-resume');
+    assert.equal((await run(['--import', 'tsx', CHILD, single], { BATCH: '8' })).code, 0);
+    const multi = tmp('multi-save');
+    const two = await run([BIN, 'launch', '--nproc-per-node', '2', CHILD, multi], { BATCH: '4', SAVE_STEPS: '3' });
+    assert.equal(two.code, 0, two.stderr);
+    const resumed = tmp('resumed');
+    const one = await run(['--import', 'tsx', CHILD, resumed], { BATCH: '8', RESUME: join(multi, 'checkpoint-3') });
+    assert.equal(one.code, 0, one.stderr);
+    const [a, b] = [result(single), result(resumed)];
     a.params.forEach((p, i) => p.forEach((v, j) => assert.ok(Math.abs(v - b.params[i][j]) <= 1e-6, `param ${i}[${j}]`)));
   });
 

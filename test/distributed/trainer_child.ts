@@ -15,18 +15,23 @@ if ((mode === 'fail' || mode === 'kill') && process.env.RANK === '1') {
 }
 const trainer = new Trainer({
   model: tinyModel(0, { dropout: 0 }),
-  args: args(outDir, { perDeviceTrainBatchSize: Number(process.env.BATCH ?? 4), maxSteps: 6, loggingSteps: 2, saveStrategy: 'no', weightDecay: 0.01 }),
+  args: args(outDir, {
+    perDeviceTrainBatchSize: Number(process.env.BATCH ?? 4), maxSteps: 6, loggingSteps: 2, weightDecay: 0.01,
+    ...(process.env.SAVE_STEPS ? { saveStrategy: 'steps', saveSteps: Number(process.env.SAVE_STEPS) } : { saveStrategy: 'no' }),
+  }),
   trainDataset: syntheticDataset(48),
   evalDataset: syntheticDataset(25, 7),
   computeMetrics: ({ predictions }) => ({ count: predictions.size(0) }),
 });
-await trainer.train();
+await trainer.train(process.env.RESUME ? { resumeFromCheckpoint: process.env.RESUME } : {});
 const metrics = await trainer.evaluate();
 const { predictions } = await trainer.predict(syntheticDataset(25, 7));
 if (trainer.accelerator.isMainProcess) {
   writeFileSync(`${outDir}/result.json`, JSON.stringify({
     params: trainer.model.parameters().map((p) => p.detach().reshape(-1).toArray()),
     losses: trainer.state.logHistory.filter((e) => 'loss' in e).map((e) => e.loss),
+    history: trainer.state.logHistory.filter((e) => 'loss' in e || 'train_loss' in e),
+    totalFlos: trainer.state.totalFlos,
     metrics,
     predictions: predictions.toArray(),
   }));
