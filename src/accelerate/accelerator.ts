@@ -11,6 +11,7 @@ import { join } from 'node:path';
 
 import { DataLoader } from '../data/dataloader.js';
 import type { DistributedDataParallelOptions } from '../distributed/ddp.js';
+import { cpuCapabilities, slowBf16Explanation, type CpuCapabilities } from '../engine/cpu.js';
 import * as torch from '../engine/torch.js';
 import type { Tensor } from '../engine/tensor.js';
 import { Module } from '../nn/module.js';
@@ -32,6 +33,13 @@ export interface AcceleratorOptions {
   cpu?: boolean;
   /** How prepare() wraps models in several processes (Accelerate's DistributedDataParallelKwargs). */
   ddpOptions?: DistributedDataParallelOptions;
+  /**
+   * bf16 on a CPU without a fast bf16 path is refused (it runs many times slower than float32);
+   * true (or FINETUNE_ALLOW_SLOW_BF16=1) runs it anyway.
+   */
+  allowSlowBf16?: boolean;
+  /** The CPU's capabilities (default: this machine's, from /proc/cpuinfo). */
+  cpuCapabilities?: CpuCapabilities;
   /** One process or several; by default from the environment (RANK/WORLD_SIZE as `finetune launch` sets them). */
   processState?: ProcessState;
 }
@@ -71,9 +79,7 @@ export class Accelerator {
     this.device = options.cpu || !torch.cuda.isAvailable() ? 'cpu' : 'cuda';
     this.state = options.processState ?? processStateFromEnvironment();
     this.ddpOptions = options.ddpOptions ?? {};
-    if (this.mixedPrecision === 'fp16' && this.device === 'cpu') {
-      throw new Error('fp16 mixed precision (--fp16) needs a CUDA device; on CPU use bf16 (--bf16, torch.autocast with bfloat16) instead');
-    }
+    if (this.device === 'cpu') checkCpuPrecision(this.mixedPrecision, options);
   }
 
   // ---- who am I
@@ -241,6 +247,20 @@ export class Accelerator {
     if (!loadRngState(file)) {
       process.emitWarning(`Didn't find an RNG file in ${dir}; if you are resuming a training that wasn't launched in a distributed fashion, reproducibility is not guaranteed.`);
     }
+  }
+}
+
+/** fp16 has no CPU autocast worth having; bf16 only where the CPU has a fast path, unless allowed. */
+function checkCpuPrecision(mixedPrecision: MixedPrecision, options: AcceleratorOptions): void {
+  const caps = options.cpuCapabilities ?? cpuCapabilities();
+  if (mixedPrecision === 'fp16') {
+    const instead = caps.bf16 === 'slow' ? 'this CPU has no fast bfloat16 either, so train in float32 (leave fp16 and bf16 off)' : 'use bf16 (--bf16) instead';
+    throw new Error(`fp16 mixed precision (--fp16) needs a CUDA device; on this CPU ${instead}`);
+  }
+  const allowed = options.allowSlowBf16 ?? process.env.FINETUNE_ALLOW_SLOW_BF16 === '1';
+  if (mixedPrecision === 'bf16' && caps.bf16 === 'slow' && !allowed) {
+    throw new Error(`bf16 mixed precision (--bf16) refused: ${slowBf16Explanation()}. Train in float32 (leave bf16 off), ` +
+      'or set FINETUNE_ALLOW_SLOW_BF16=1 (allowSlowBf16: true) to run it anyway.');
   }
 }
 

@@ -3,6 +3,7 @@
 // (softmax, layer norm, losses) stay in float32 — libtorch's own autocast lists.
 import { N } from './native.js';
 import { withContext } from './autograd.js';
+import { warnIfSlowBf16 } from './cpu.js';
 import type { DType } from './dtype.js';
 
 export interface AutocastOptions {
@@ -16,6 +17,7 @@ export function autocast<T>(deviceType: 'cpu' | 'cuda', optionsOrFn: AutocastOpt
   const options = typeof optionsOrFn === 'function' ? {} : optionsOrFn;
   const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn!;
   const dtype = options.dtype ?? (deviceType === 'cpu' ? 'bfloat16' : 'float16');
+  if (deviceType === 'cpu' && dtype === 'bfloat16' && options.enabled !== false) warnIfSlowBf16();
   const [wasEnabled, previousDtype] = N.getAutocast(deviceType) as [boolean, DType];
   N.setAutocast(deviceType, options.enabled ?? true, dtype);
   N.autocastIncrementNesting();

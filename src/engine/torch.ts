@@ -10,6 +10,8 @@ export { memoryStats, emptyCache } from './memory.js';
 export type { MemoryStats } from './memory.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd.js';
 export { autocast, isAutocastEnabled } from './autocast.js';
+export { cpuCapabilities, capabilitiesFromFlags } from './cpu.js';
+export type { CpuCapabilities, Bf16Support } from './cpu.js';
 export type { AutocastOptions } from './autocast.js';
 export * as autograd from './autograd.js';
 export { tidy, keep, dispose } from './scope.js';

@@ -121,3 +121,28 @@ describe('Accelerator (one process)', () => {
     paramsOf(model).forEach((p, i) => assert.ok(p.equal(expected[i]), `parameter ${i} differs after resuming`));
   });
 });
+
+describe('precision by CPU capability', () => {
+  const avx2 = torch.capabilitiesFromFlags(['fma', 'avx', 'avx2']);
+  const avx512 = torch.capabilitiesFromFlags(['avx2', 'avx512f', 'avx512bw', 'avx512vl', 'avx512dq']);
+  const bf16 = torch.capabilitiesFromFlags(['avx2', 'avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512_bf16']);
+
+  it('tells native, emulated and slow bfloat16 apart from the CPU flags', () => {
+    assert.deepEqual([avx2.capability, avx2.bf16], ['AVX2', 'slow']);
+    assert.deepEqual([avx512.capability, avx512.bf16], ['AVX512', 'emulated']);
+    assert.deepEqual([bf16.capability, bf16.bf16], ['AVX512', 'native']);
+    assert.equal(torch.capabilitiesFromFlags(['amx_bf16', 'avx2']).bf16, 'native');
+    assert.equal(torch.capabilitiesFromFlags([]).capability, 'DEFAULT');
+  });
+
+  it('refuses bf16 where it would be many times slower than float32, unless allowed', () => {
+    assert.throws(() => new Accelerator({ mixedPrecision: 'bf16', cpu: true, cpuCapabilities: avx2 }), /bf16 mixed precision \(--bf16\) refused: .*15-36x slower.*FINETUNE_ALLOW_SLOW_BF16=1/);
+    assert.equal(new Accelerator({ mixedPrecision: 'bf16', cpu: true, cpuCapabilities: avx2, allowSlowBf16: true }).mixedPrecision, 'bf16');
+    assert.equal(new Accelerator({ mixedPrecision: 'bf16', cpu: true, cpuCapabilities: avx512 }).mixedPrecision, 'bf16');
+  });
+
+  it('does not advise bf16 for fp16 on a CPU where bf16 is slow too', () => {
+    assert.throws(() => new Accelerator({ mixedPrecision: 'fp16', cpu: true, cpuCapabilities: avx2 }), /train in float32 \(leave fp16 and bf16 off\)/);
+    assert.throws(() => new Accelerator({ mixedPrecision: 'fp16', cpu: true, cpuCapabilities: bf16 }), /use bf16 \(--bf16\) instead/);
+  });
+});
