@@ -20,7 +20,8 @@ export { writeLossPlot, lossPlotSvg, lossPlotSeries } from './trainer/plot.js';
 export { pyJsonDumps, pyJsonLoads } from './trainer/pyjson.js';
 export * from './metrics/index.js';
 // More of the building blocks (field table, flag parsing, callback hooks, reporting, TensorBoard records)
-export { FIELDS as TRAINING_ARGUMENTS_FIELDS, camelToSnake, snakeToCamel } from './trainer/training_args_fields.js';
+export { FIELDS as TRAINING_ARGUMENTS_FIELDS } from './trainer/training_args_fields.js';
+export { camelToSnake, snakeToCamel } from './util/case.js';
 export type { HubStrategy, LogLevel, SchedulerTypeName, TrainingArgumentsFields } from './trainer/training_args_fields.js';
 export { stringToBool } from './trainer/args_parsing.js';
 export { isFloatKey, type StatefulCallbacks } from './trainer/trainer_state.js';

@@ -1,5 +1,6 @@
 // The options of a tokenizer call, as Hugging Face spells them (camelCase, snake_case also
 // accepted), resolved to what the library needs: a truncation and a padding setting.
+import { snakeToCamel } from '../util/case.js';
 
 export type PaddingStrategy = boolean | 'longest' | 'max_length' | 'do_not_pad';
 export type TruncationStrategy = boolean | 'longest_first' | 'only_first' | 'only_second' | 'do_not_truncate';
@@ -28,15 +29,11 @@ const KNOWN = new Set([
   'returnLength', 'verbose',
 ]);
 
-function camel(key: string): string {
-  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
 /** Accepts `max_length` as well as `maxLength`; unknown options are an error, not ignored. */
 export function normalizeOptions<T extends object>(options: object | undefined, known: Set<string> = KNOWN, where = 'tokenizer'): T {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options ?? {})) {
-    const k = camel(key);
+    const k = snakeToCamel(key);
     if (!known.has(k)) throw new TypeError(`${where}: unknown option '${key}'; known options: ${[...known].join(', ')}`);
     if (value !== undefined) out[k] = value;
   }

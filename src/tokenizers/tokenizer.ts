@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { AddedToken, Tokenizer as NativeTokenizer, type Encoding } from 'tokenizers';
 import type { Tensor } from '../engine/tensor.js';
+import { camelToSnake } from '../util/case.js';
 import { recordFingerprintDependency } from '../datasets/fingerprint.js';
 import type { BatchEncoding } from './batch-encoding.js';
 import { checkTexts, encodingsToBatch } from './outputs.js';
@@ -183,7 +184,7 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
   addSpecialTokens(map: Record<string, string | string[]>): number {
     let added = 0;
     for (const [rawKey, value] of Object.entries(map)) {
-      const key = rawKey.replace(/([A-Z])/g, '_$1').toLowerCase();
+      const key = camelToSnake(rawKey);
       if (key === 'additional_special_tokens') {
         const tokens = (Array.isArray(value) ? value : [value]).map((t) => tokenContent(t) as string);
         added += this.addTokens(tokens, { special: true });

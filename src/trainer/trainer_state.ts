@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 
 import { writeFileAtomic } from '../util/atomic.js';
+import { snakeToCamel } from '../util/case.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 
 /** One entry of log_history: the logged values plus `step` (and `epoch`). */
@@ -128,12 +129,11 @@ export class TrainerState {
   }
 
   static fromDict(d: Record<string, unknown>): TrainerState {
-    const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     const init: Record<string, unknown> = {};
     const known = new Set(Object.keys(new TrainerState()));
     for (const [k, v] of Object.entries(d)) {
       // newer transformers add keys (best_global_step, …): keep what we know, skip the rest
-      if (known.has(camel(k))) init[camel(k)] = v;
+      if (known.has(snakeToCamel(k))) init[snakeToCamel(k)] = v;
     }
     return new TrainerState(init as ConstructorParameters<typeof TrainerState>[0]);
   }

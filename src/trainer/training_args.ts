@@ -8,7 +8,8 @@ import { parse as parseYaml } from 'yaml';
 
 import { pyJsonDumps } from './pyjson.js';
 import type { FieldName, FieldSpec, IntervalStrategy, SaveStrategy, TrainingArgumentsFields } from './training_args_fields.js';
-import { FIELDS, FIELD_NAMES, HUB_STRATEGIES, INTERVAL_STRATEGIES, SAVE_STRATEGIES, SCHEDULER_TYPES, camelToSnake, isField, snakeToCamel } from './training_args_fields.js';
+import { FIELDS, FIELD_NAMES, HUB_STRATEGIES, INTERVAL_STRATEGIES, SAVE_STRATEGIES, SCHEDULER_TYPES, isField } from './training_args_fields.js';
+import { camelToSnake, snakeToCamel } from '../util/case.js';
 import { coerceField, unknownKeyError } from './args_parsing.js';
 
 export type TrainingArgumentsInit = Partial<TrainingArgumentsFields>;

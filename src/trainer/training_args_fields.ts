@@ -173,8 +173,6 @@ export type FieldName = keyof typeof FIELDS;
 /** The value types of all fields, camelCase. */
 export type TrainingArgumentsFields = { -readonly [K in FieldName]: (typeof FIELDS)[K]['default'] };
 
-export const camelToSnake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-export const snakeToCamel = (name: string): string => name.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 export const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
 
