@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { cachePath, isCachingEnabled, readArrowFile, writeArrowFile } from './cache.js';
-import { hashParts, stableStringify } from './fingerprint.js';
+import { hashParts, stableStringify } from '../util/fingerprint.js';
 import type { SplitData } from './loaders/table.js';
 
 export interface CachedSplit {

@@ -5,12 +5,12 @@ import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic.js';
 import { BatchEncoding, type Ragged } from '../tokenizers/batch-encoding.js';
 import { isTensor } from '../tokenizers/tensors.js';
-import { normalizeOptions } from '../tokenizers/options.js';
+import { normalizeOptions } from '../util/options.js';
 import { cachePath, isCachingEnabled, readArrowFile, writeArrowFile } from './cache.js';
 import { buildColumn, buildRaggedColumn, gatherColumn, type Column } from './columns.js';
 import { Dataset, unknownColumn, type Batch, type Row } from './dataset.js';
 import { Sequence, Value, type Feature, type Features } from './features.js';
-import { hashParts, runRecordingDependencies, stableStringify } from './fingerprint.js';
+import { hashParts, runRecordingDependencies, stableStringify } from '../util/fingerprint.js';
 import { inferFeature, OPTIMIZED_COLUMNS } from './infer.js';
 
 export interface MapOptions {
