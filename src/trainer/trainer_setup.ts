@@ -28,8 +28,8 @@ export function datasetLength(ds: TrainerDataset): number {
 /** DataCollatorWithPadding when there is a tokenizer (dynamic padding), else default_data_collator. */
 export function defaultCollatorFor(tokenizer: unknown): Collator {
   const t = tokenizer as Partial<CollatorTokenizer> | null | undefined;
-  if (t && typeof t.pad === 'function') return new DataCollatorWithPadding({ tokenizer: t as CollatorTokenizer }) as unknown as Collator;
-  return defaultDataCollator as unknown as Collator;
+  if (t && typeof t.pad === 'function') return new DataCollatorWithPadding({ tokenizer: t as CollatorTokenizer });
+  return defaultDataCollator;
 }
 
 /** Hugging Face's _remove_unused_columns: drop what forward() does not take (strings, idx, …). */
