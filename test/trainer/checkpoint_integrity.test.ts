@@ -3,9 +3,12 @@
 // passed over, with a warning, by resuming and rotation. Kills are simulated by making a file
 // system call do part of its work and then throw, as a SIGKILL would stop it there.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs, { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, it, mock } from 'node:test';
 
 import { Trainer } from '../../src/index.js';
@@ -108,5 +111,30 @@ describe('checkpoint integrity', () => {
     await trainer.saveCheckpoint();
     assert.deepEqual(checkpointFolders(out), { 'checkpoint-2': null });
     assert.deepEqual(readdirSync(out).filter((n) => n.startsWith('.checkpoint')), [], 'the replaced one is gone');
+  });
+
+  it('kill -9 at any moment of saving and rotating leaves only complete checkpoints, and resuming works', { timeout: 120_000 }, async () => {
+    const child = fileURLToPath(new URL('./checkpoint_kill_child.ts', import.meta.url));
+    for (const delayMs of [0, 15, 50]) {
+      const out = tmp('kill9');
+      const proc = spawn(process.execPath, ['--import', 'tsx', child, out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      proc.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.on('exit', (_code, signal) => resolve(signal)));
+      await new Promise<void>((resolve, reject) => {
+        proc.stdout.on('data', (d) => { if (String(d).includes('SAVING')) resolve(); });
+        proc.on('exit', () => reject(new Error(`child exited before saving: ${stderr}`)));
+      });
+      await sleep(delayMs);
+      proc.kill('SIGKILL');
+      assert.equal(await exited, 'SIGKILL');
+      const folders = checkpointFolders(out);
+      assert.ok(Object.keys(folders).length >= 1, `no checkpoint after ${delayMs} ms`);
+      for (const [name, problem] of Object.entries(folders)) assert.equal(problem, null, `${name} after a kill at +${delayMs} ms`);
+      const last = Math.max(...Object.keys(folders).map((n) => Number(n.split('-')[1])));
+      const resumed = new Trainer({ model: tinyModel(1), args: args(out, { maxSteps: last + 2, saveStrategy: 'no', loggingSteps: 1000 }), trainDataset: syntheticDataset(48) });
+      await resumed.train({ resumeFromCheckpoint: true });
+      assert.equal(resumed.state.globalStep, last + 2);
+    }
   });
 });
