@@ -13,7 +13,7 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSy
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
-import { replaceAtomically, writeFileAtomic } from '../util/atomic.js';
+import { isTemporaryName, replaceAtomically, writeFileAtomic } from '../util/atomic.js';
 import { HubError } from './resolve.js';
 
 export type RepoType = 'model' | 'dataset' | 'space';
@@ -149,6 +149,7 @@ export class RepoCache {
     const out: string[] = [];
     const walk = (d: string, prefix: string): void => {
       for (const name of readdirSync(d).sort()) {
+        if (isTemporaryName(name)) continue; // left by a crash mid-copy
         const full = join(d, name);
         if (statSync(full, { throwIfNoEntry: false })?.isDirectory()) walk(full, `${prefix}${name}/`);
         else if (existsSync(full)) out.push(`${prefix}${name}`);

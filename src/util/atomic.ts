@@ -17,6 +17,11 @@ export function temporaryPath(path: string, tag = 'tmp'): string {
   return join(dirname(path), `.${basename(path)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
+/** True for a name temporaryPath makes: what a crash may leave behind, never a real file. */
+export function isTemporaryName(name: string): boolean {
+  return /^\..+\.[a-z]+-\d+-[0-9a-f]{8}$/.test(name);
+}
+
 function chunksOf(data: FileData): readonly Uint8Array[] {
   if (typeof data === 'string') return [Buffer.from(data, 'utf8')];
   return data instanceof Uint8Array ? [data] : data;

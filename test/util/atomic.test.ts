@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it, mock } from 'node:test';
 
-import { renameDurable, replaceAtomically, temporaryPath, writeFileAtomic } from '../../src/util/atomic.js';
+import { RepoCache } from '../../src/hub/cache.js';
+import { isTemporaryName, renameDurable, replaceAtomically, temporaryPath, writeFileAtomic } from '../../src/util/atomic.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -105,6 +106,9 @@ describe('temporaryPath and renameDurable', () => {
     const b = temporaryPath(join(d, 'x.arrow'));
     assert.notEqual(a, b);
     assert.ok(a.startsWith(join(d, '.x.arrow.tmp-')), a);
+    assert.ok(isTemporaryName(a.slice(d.length + 1)));
+    assert.ok(isTemporaryName('.checkpoint-4.deleting-12-0123abcd'));
+    for (const real of ['x.arrow', '.gitattributes', 'model.safetensors.tmp', '.x.tmp-12']) assert.equal(isTemporaryName(real), false, real);
   });
 
   it('moves folders as well as files', () => {
@@ -114,5 +118,19 @@ describe('temporaryPath and renameDurable', () => {
     renameDurable(join(d, 'tmp-checkpoint-1'), join(d, 'checkpoint-1'));
     assert.ok(existsSync(join(d, 'checkpoint-1', 'f')));
     assert.ok(!existsSync(join(d, 'tmp-checkpoint-1')));
+  });
+});
+
+describe('readers pass over what a crash left', () => {
+  it('a hub snapshot lists its files, not a temporary copy left mid-write', () => {
+    const cache = new RepoCache('org/model', 'model', tempDir());
+    const commit = 'a'.repeat(40);
+    const blob = cache.blobPath('etag1');
+    fs.mkdirSync(join(cache.root, 'blobs'), { recursive: true });
+    writeFileSync(blob, '{}');
+    cache.link(commit, 'config.json', blob);
+    const pointer = cache.pointerPath(commit, 'config.json');
+    writeFileSync(temporaryPath(pointer), '{'); // a copy that a kill interrupted
+    assert.deepEqual(cache.snapshotFiles(commit), ['config.json']);
   });
 });
