@@ -9,11 +9,13 @@
         "native/src/ops_shape.cc",
         "native/src/ops_nn.cc",
         "native/src/ops_optim.cc",
+        "native/src/ops_distributed.cc",
         "native/src/allocator.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "<!@(node native/libtorch.mjs include)"
+        "<!@(node native/libtorch.mjs include)",
+        "native/shim"
       ],
       "defines": [
         "NAPI_EXPERIMENTAL",

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
 if [ -z "${LIBTORCH:-}" ] && command -v apt-get >/dev/null; then
-  packages="libtorch-dev libopenblas0-openmp"
+  packages="libtorch-dev libgloo-dev libopenblas0-openmp"
   # The PyTorch peer for benchmarks and the fixture scripts also want Python's torch.
   if [ "${FINETUNE_WITH_PYTHON:-0}" = "1" ]; then packages="$packages python3-torch python3-sklearn"; fi
   if ! dpkg -s $packages >/dev/null 2>&1; then

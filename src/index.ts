@@ -5,6 +5,7 @@ export * as optim from './optim/index.js';
 export * from './data-index.js';
 export * from './models/index.js';
 export * from './trainer-index.js';
+export * from './accelerate/index.js';
 export {
   loadCheckpoint, resolveCheckpoint, findCheckpointFile, renameLegacyKeys, CheckpointError, UnsafePickleError,
   type LoadedCheckpoint, type CheckpointFormat, type LoadCheckpointOptions,

@@ -1,5 +1,6 @@
 // `finetune <train|evaluate|predict> [options]`: exit 0 when done, 2 for a bad command line or
-// missing files (checked before any work, message on stderr), 1 when the work itself fails.
+// missing files (checked before any work, message on stderr), 1 when the work itself fails,
+// 130 when a Ctrl-C stopped training (after saving a checkpoint).
 import { helpText, USAGE } from './help.js';
 import { UsageError } from './options.js';
 import { COMMANDS, planRun, type Command } from './plan.js';
@@ -33,13 +34,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw e;
   }
   // the model and data code is loaded only once the command line is known to be good
-  const { runPlan } = await import('./run.js');
+  const { runPlan, TrainingInterrupted } = await import('./run.js');
   try {
     const results = await runPlan(plan);
     // evaluate prints its metrics as JSON on stdout, for scripts
     if (command === 'evaluate') process.stdout.write(`${JSON.stringify(results.eval ?? {}, null, 2)}\n`);
     return 0;
   } catch (e) {
+    if (e instanceof TrainingInterrupted) {
+      process.stderr.write(`finetune ${command}: ${e.message}\n`);
+      return 130;
+    }
     process.stderr.write(`finetune ${command}: failed: ${(e as Error).stack ?? String(e)}\n`);
     return 1;
   }

@@ -11,6 +11,7 @@ import type { Tensor } from '../engine/tensor.js';
 import * as evaluate from '../metrics/evaluate.js';
 import { buildModel, loadRawSplits, log, preprocess } from './data.js';
 import type { RunPlan } from './plan.js';
+import { lastCheckpoint } from '../trainer/trainer_checkpoint.js';
 import { createTrainer, type Metrics, type TrainerInit } from './trainer_api.js';
 
 /** trainer.log_metrics: the block Hugging Face prints. */
@@ -35,7 +36,14 @@ function rows(t: Tensor): number[][] | number[] {
   return t.to('float64').toArray() as number[][] | number[];
 }
 
-/** Returns the metrics of the steps that ran, by split. */
+/** A Ctrl-C stopped training after saving a checkpoint (the CLI exits 130, as an interrupted program does). */
+export class TrainingInterrupted extends Error {
+  constructor(readonly checkpoint: string | null) {
+    super(`training interrupted${checkpoint ? `; resume with --resume_from_checkpoint ${checkpoint}` : ''}`);
+  }
+}
+
+/** Returns the metrics of the steps that ran, by split; throws TrainingInterrupted after a Ctrl-C. */
 export async function runPlan(plan: RunPlan): Promise<Record<string, Metrics>> {
   const { args, script: s } = plan;
   const raw = await loadRawSplits(plan);
@@ -70,6 +78,7 @@ export async function runPlan(plan: RunPlan): Promise<Record<string, Metrics>> {
   const results: Record<string, Metrics> = {};
   if (args.doTrain && train) {
     const out = await trainer.train(plan.resumeFrom ? { resumeFromCheckpoint: plan.resumeFrom } : {});
+    if (out.interrupted) throw new TrainingInterrupted(lastCheckpoint(args.outputDir));
     const metrics = { ...out.metrics, train_samples: train.numRows };
     await trainer.saveModel();
     log(formatMetrics('train', metrics));

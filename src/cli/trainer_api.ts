@@ -3,7 +3,6 @@
 import type { Tensor } from '../engine/tensor.js';
 import type { Dataset } from '../datasets/dataset.js';
 import type { AutoSequenceClassificationModel } from '../models/auto.js';
-import type { Module } from '../nn/module.js';
 import type { PreTrainedTokenizerFast } from '../tokenizers/tokenizer.js';
 import { Trainer, type TrainerOptions } from '../trainer/trainer.js';
 import type { TrainingArguments } from '../trainer/training_args.js';
@@ -22,8 +21,7 @@ export interface TrainerInit {
 
 export function createTrainer(init: TrainerInit): Trainer {
   return new Trainer({
-    // the auto classes type their models structurally; every one of them is an nn.Module
-    model: init.model as unknown as Module,
+    model: init.model,
     args: init.args,
     trainDataset: init.trainDataset ?? null,
     evalDataset: init.evalDataset ?? null,

@@ -18,6 +18,10 @@ export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Arra
 type SizeFactory = (shape: Dims, dtype?: DType, device?: Device, requiresGrad?: boolean) => Tensor;
 type LikeFactory = (like: Tensor, dtype?: DType, device?: Device, requiresGrad?: boolean) => Tensor;
 
+/** A distributed handle: an N-API external holding a Store, ProcessGroup, Work or Reducer (the C++ checks which). */
+export type NativeHandle = object;
+export type NativeReduceOp = 'sum' | 'product' | 'min' | 'max';
+
 export interface NativeOps {
   // native/src/ops_math.cc
   neg(self: Tensor): Tensor;
@@ -267,6 +271,27 @@ export interface NativeOps {
   // native/src/allocator.cc
   emptyCache(): void;
   memoryStats(): number[];
+  // native/src/ops_distributed.cc (a collective returns its Work handle when asyncOp, else waits)
+  distTcpStore(host: string, port: number, worldSize: number, isServer?: boolean, timeoutMs?: number): NativeHandle;
+  distFileStore(path: string, worldSize: number): NativeHandle;
+  distStoreSet(store: NativeHandle, key: string, value: string): void;
+  distStoreGet(store: NativeHandle, key: string): string;
+  distGlooGroup(store: NativeHandle, rank: number, worldSize: number, timeoutMs?: number, hostname?: string): NativeHandle;
+  distRelease(handle: NativeHandle): void;
+  distAllReduce(group: NativeHandle, tensor: Tensor, op: NativeReduceOp, asyncOp?: boolean): NativeHandle | undefined;
+  distBroadcast(group: NativeHandle, tensor: Tensor, src: number, asyncOp?: boolean): NativeHandle | undefined;
+  distAllGather(group: NativeHandle, outputs: readonly Tensor[], input: Tensor, asyncOp?: boolean): NativeHandle | undefined;
+  distReduceScatter(group: NativeHandle, output: Tensor, inputs: readonly Tensor[], op: NativeReduceOp, asyncOp?: boolean): NativeHandle | undefined;
+  distGather(group: NativeHandle, outputs: readonly Tensor[], input: Tensor, root: number, asyncOp?: boolean): NativeHandle | undefined;
+  distScatter(group: NativeHandle, output: Tensor, inputs: readonly Tensor[], root: number, asyncOp?: boolean): NativeHandle | undefined;
+  distBarrier(group: NativeHandle, asyncOp?: boolean): NativeHandle | undefined;
+  distWorkWait(work: NativeHandle, timeoutMs?: number): boolean;
+  distWorkIsCompleted(work: NativeHandle): boolean;
+  distBroadcastCoalesced(group: NativeHandle, tensors: readonly Tensor[], bufferBytes: number, root: number): void;
+  distReducer(group: NativeHandle, params: readonly Tensor[], names: readonly string[], bucketCapBytes: number, findUnusedParameters?: boolean, gradientAsBucketView?: boolean): NativeHandle;
+  distReducerRebuildBuckets(reducer: NativeHandle): boolean;
+  distReducerPrepareForward(reducer: NativeHandle): void;
+  distReducerPrepareForBackward(reducer: NativeHandle, outputs: readonly Tensor[]): void;
 }
 
 /** The functions binding.cc registers itself, outside the op tables. */

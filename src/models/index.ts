@@ -2,11 +2,14 @@
 export { PretrainedConfig, CONFIG_NAME, type ConfigOptions, type ProblemType } from './configuration_utils.js';
 export { PreTrainedModel, type FromPretrainedOptions as ModelFromPretrainedOptions, type SavePretrainedOptions, type LoadingInfo } from './modeling_utils.js';
 export type { ModelInputs } from './model_inputs.js';
+export type {
+  BaseModelOutput, SequenceClassifierOutput, SequenceClassification, TokenClassifierOutput, QuestionAnsweringModelOutput, MaskedLMOutput,
+  CausalLMOutputWithPast,
+} from './modeling_outputs.js';
 export { BertConfig } from './bert/configuration_bert.js';
 export {
   BertModel, BertForSequenceClassification, BertPreTrainedModel, BertEmbeddings, BertSelfAttention, BertSelfOutput, BertAttention,
   BertIntermediate, BertOutput, BertLayer, BertEncoder, BertPooler,
-  type BaseModelOutput, type SequenceClassifierOutput, type SequenceClassification,
 } from './bert/modeling_bert.js';
 export { RobertaConfig, XLMRobertaConfig } from './roberta/configuration_roberta.js';
 export {

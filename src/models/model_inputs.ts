@@ -1,6 +1,7 @@
 // What the models' forward() share: reading the inputs as tokenizers and collators give them
-// (Hugging Face's snake_case keys or camelCase, tensors or plain arrays), the additive
-// attention mask, and the sequence-classification loss chosen by problem_type.
+// (Hugging Face's snake_case keys or camelCase, tensors or plain arrays) against the inputs
+// each model class declares, the additive attention mask, and the sequence-classification
+// loss chosen by problem_type.
 import * as torch from '../engine/torch.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { DType } from '../engine/dtype.js';
@@ -15,35 +16,88 @@ export interface ModelInputs {
   positionIds?: unknown;
   /** Class indices (int64) for classification, floats for regression and multi-label. */
   labels?: unknown;
+  startPositions?: unknown;
+  endPositions?: unknown;
+  pastKeyValues?: unknown;
+  useCache?: boolean;
   outputHiddenStates?: boolean;
   outputAttentions?: boolean;
   input_ids?: unknown;
   attention_mask?: unknown;
   token_type_ids?: unknown;
   position_ids?: unknown;
+  start_positions?: unknown;
+  end_positions?: unknown;
+  past_key_values?: unknown;
+  use_cache?: boolean;
   output_hidden_states?: boolean;
   output_attentions?: boolean;
   [key: string]: unknown;
 }
 
+/** What readInputs gives a model: every known input, null where not given (or not declared by the model). */
 export interface ReadInputs {
   inputIds: Tensor;
   attentionMask: Tensor | null;
   tokenTypeIds: Tensor | null;
   positionIds: Tensor | null;
   labels: Tensor | null;
-  /** null: as the config says (output_hidden_states / output_attentions). */
+  startPositions: Tensor | null;
+  endPositions: Tensor | null;
+  /** The attention cache of earlier steps, as the model returned it (null: none). */
+  pastKeyValues: unknown;
+  /** null: as the config says (use_cache, output_hidden_states, output_attentions). */
+  useCache: boolean | null;
   outputHiddenStates: boolean | null;
   outputAttentions: boolean | null;
 }
 
-const KEYS: Record<string, keyof ReadInputs> = {
-  input_ids: 'inputIds', attention_mask: 'attentionMask', token_type_ids: 'tokenTypeIds', position_ids: 'positionIds',
-  labels: 'labels', output_hidden_states: 'outputHiddenStates', output_attentions: 'outputAttentions',
+/**
+ * How each input a model may declare is read: 'tokens' are [batch, sequence] like input_ids
+ * ('mask' too, but longer when a cache of past tokens comes along), 'target' tensors have any
+ * shape (labels), 'flag' is a boolean, 'value' is passed as given.
+ */
+type InputKind = 'tokens' | 'mask' | 'target' | 'flag' | 'value';
+const INPUTS: Record<string, [keyof ReadInputs, InputKind]> = {
+  input_ids: ['inputIds', 'tokens'],
+  attention_mask: ['attentionMask', 'mask'],
+  token_type_ids: ['tokenTypeIds', 'tokens'],
+  position_ids: ['positionIds', 'tokens'],
+  past_key_values: ['pastKeyValues', 'value'],
+  labels: ['labels', 'target'],
+  start_positions: ['startPositions', 'target'],
+  end_positions: ['endPositions', 'target'],
+  use_cache: ['useCache', 'flag'],
+  output_attentions: ['outputAttentions', 'flag'],
+  output_hidden_states: ['outputHiddenStates', 'flag'],
 };
+const BY_CAMEL = new Map(Object.entries(INPUTS).map(([snake, [camel]]) => [camel as string, snake]));
+
 /** Columns tokenizers and collators may add that no model input uses (transformers' Trainer drops them). */
 const IGNORED = new Set(['special_tokens_mask', 'specialTokensMask', 'offset_mapping', 'offsetMapping', 'overflow_to_sample_mapping',
   'overflowToSampleMapping', 'length', 'return_dict', 'returnDict']);
+
+/**
+ * What a model class declares about its forward(): the inputs it takes (transformers' forward
+ * signature, snake_case), the label inputs among them (find_labels), and inputs it accepts but
+ * ignores (DistilBERT: the token_type_ids a BERT tokenizer adds).
+ */
+export interface ForwardDeclaration {
+  forwardInputNames?: readonly string[];
+  labelNames?: readonly string[];
+  ignoredInputNames?: readonly string[];
+}
+
+/** The declared input names of a model (its own or its class's), checked against the names readInputs knows. */
+export function forwardInputsOf(model: object): { owner: string; accepts: Set<string>; ignores: Set<string> } {
+  const cls = model.constructor as ForwardDeclaration & { name: string };
+  const owner = cls.name;
+  const declared = (model as ForwardDeclaration).forwardInputNames ?? cls.forwardInputNames;
+  if (!Array.isArray(declared)) throw new TypeError(`${owner} declares no forwardInputNames (the snake_case inputs its forward() takes, e.g. ['input_ids', 'attention_mask'])`);
+  const unknown = declared.filter((name) => !(name in INPUTS));
+  if (unknown.length > 0) throw new TypeError(`${owner}.forwardInputNames: readInputs does not know ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${Object.keys(INPUTS).join(', ')})`);
+  return { owner, accepts: new Set(declared), ignores: new Set(cls.ignoredInputNames ?? []) };
+}
 
 function asTensor(value: unknown, key: string, owner: string): Tensor {
   if (value instanceof torch.Tensor) return value;
@@ -51,56 +105,52 @@ function asTensor(value: unknown, key: string, owner: string): Tensor {
   throw new TypeError(`${owner}.forward: '${key}' must be a Tensor or an array, got ${value === null ? 'null' : typeof value}`);
 }
 
-/**
- * Reads forward()'s inputs. `inputs` may be a tensor of input ids. Keys the model does not
- * take are an error (a misspelt key would otherwise be silently ignored), except the
- * tokenizer's extra columns and those in `alsoIgnore` (DistilBERT ignores token_type_ids).
- */
-export function readInputs(inputs: ModelInputs | Tensor, owner: string, options: { accepts?: (keyof ReadInputs)[]; alsoIgnore?: string[] } = {}): ReadInputs {
-  const bag: ModelInputs = inputs instanceof torch.Tensor ? { input_ids: inputs } : inputs;
-  if (bag === null || typeof bag !== 'object') throw new TypeError(`${owner}.forward: expected the tokenizer's output (an object with input_ids) or a tensor of input ids`);
-  const accepts = new Set(options.accepts ?? Object.values(KEYS));
-  const ignore = new Set(options.alsoIgnore ?? []);
-  const get = (snake: string): unknown => {
-    const camel = KEYS[snake];
-    return (bag as Record<string, unknown>)[snake] ?? (bag as Record<string, unknown>)[camel];
-  };
+/** Every key of the bag must be an input the model declares (or one of the tokenizer's extras): a misspelt key would otherwise be silently ignored. */
+function checkKeys(bag: Record<string, unknown>, owner: string, accepts: Set<string>, ignores: Set<string>): void {
   for (const key of Object.keys(bag)) {
-    const field = KEYS[key] ?? (Object.values(KEYS).includes(key as keyof ReadInputs) ? (key as keyof ReadInputs) : undefined);
-    if (IGNORED.has(key) || ignore.has(key) || (field && ignore.has(field))) continue;
-    if (!field || !accepts.has(field)) {
-      const names = Object.entries(KEYS).filter(([, c]) => accepts.has(c)).map(([s, c]) => `${s}/${c}`);
-      const hint = key === 'label' || key === 'label_ids' ? "; the labels go under 'labels' (transformers' collators rename 'label')" : '';
-      throw new TypeError(`${owner}.forward: unexpected input '${key}' (accepted: ${names.join(', ')})${hint}`);
-    }
+    const snake = key in INPUTS ? key : BY_CAMEL.get(key);
+    if (IGNORED.has(key) || (snake && (ignores.has(snake) || accepts.has(snake)))) continue;
+    const names = [...accepts].map((s) => `${s}/${INPUTS[s][0]}`);
+    const why = snake ? `; ${owner} does not take ${snake}` : key === 'label' || key === 'label_ids' ? "; the labels go under 'labels' (transformers' collators rename 'label')" : '';
+    throw new TypeError(`${owner}.forward: unexpected input '${key}' (accepted: ${names.join(', ')})${why}`);
   }
+}
+
+/**
+ * Reads forward()'s inputs against what `model`'s class declares (forwardInputNames), by
+ * snake_case or camelCase key. `inputs` may be a tensor of input ids. An input the model does
+ * not declare is an error naming the model, the input and what it accepts; inputs it ignores
+ * (ignoredInputNames) and the tokenizer's extra columns are dropped.
+ */
+export function readInputs(inputs: ModelInputs | Tensor, model: object): ReadInputs {
+  const { owner, accepts, ignores } = forwardInputsOf(model);
+  const bag = (inputs instanceof torch.Tensor ? { input_ids: inputs } : inputs) as Record<string, unknown>;
+  if (bag === null || typeof bag !== 'object') throw new TypeError(`${owner}.forward: expected the tokenizer's output (an object with input_ids) or a tensor of input ids`);
+  checkKeys(bag, owner, accepts, ignores);
+  const get = (snake: string): unknown => (accepts.has(snake) ? bag[snake] ?? bag[INPUTS[snake][0]] ?? null : null);
   const ids = get('input_ids');
-  if (ids === undefined || ids === null) throw new TypeError(`${owner}.forward: input_ids (or inputIds) is required`);
+  if (ids === null) throw new TypeError(`${owner}.forward: input_ids (or inputIds) is required`);
   const inputIds = asTensor(ids, 'input_ids', owner);
   if (inputIds.dim() !== 2) throw new Error(`${owner}.forward: input_ids must have shape [batch, sequence], got [${inputIds.shape.join(', ')}]`);
-  const optional = (snake: string): Tensor | null => {
-    const field = KEYS[snake];
-    if (ignore.has(snake) || ignore.has(field)) return null;
+  const pastKeyValues = get('past_key_values');
+  const read = (snake: string): unknown => {
     const v = get(snake);
-    if (v === undefined || v === null) return null;
+    const kind = INPUTS[snake][1];
+    if (v === null || kind === 'value') return v;
+    if (kind === 'flag') return Boolean(v);
     const t = asTensor(v, snake, owner);
-    if (snake !== 'labels' && (t.dim() !== 2 || t.size(0) !== inputIds.size(0) || t.size(1) !== inputIds.size(1))) {
+    if (kind === 'target') return t;
+    // with a cache the mask also covers the past tokens: [batch, past + sequence]
+    const seqOk = () => (kind === 'mask' && pastKeyValues !== null ? t.size(1) >= inputIds.size(1) : t.size(1) === inputIds.size(1));
+    if (t.dim() !== 2 || t.size(0) !== inputIds.size(0) || !seqOk()) {
       throw new Error(`${owner}.forward: ${snake} has shape [${t.shape.join(', ')}] but input_ids has [${inputIds.shape.join(', ')}]`);
     }
     return t;
   };
-  return {
-    inputIds,
-    attentionMask: optional('attention_mask'),
-    tokenTypeIds: optional('token_type_ids'),
-    positionIds: optional('position_ids'),
-    labels: optional('labels'),
-    outputHiddenStates: flag(get('output_hidden_states')),
-    outputAttentions: flag(get('output_attentions')),
-  };
+  const out = Object.fromEntries(Object.entries(INPUTS).map(([snake, [camel]]) => [camel, snake === 'input_ids' ? inputIds : read(snake)]));
+  return out as unknown as ReadInputs;
 }
 
-const flag = (v: unknown): boolean | null => (v === undefined || v === null ? null : Boolean(v));
 
 /** torch.finfo(dtype).min: the mask value that removes a position from the softmax. */
 export function finfoMin(dtype: DType): number {

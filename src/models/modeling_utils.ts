@@ -1,7 +1,7 @@
 // PreTrainedModel, as transformers' modeling_utils.py: a model built from a config, weights
 // initialised by the family's _init_weights, and checkpoints read and written with Hugging
-// Face's names (fromPretrained / savePretrained), including the base-model prefix rules and
-// the report of unused and newly initialised weights.
+// Face's names (fromPretrained / savePretrained), including the base-model prefix rules, tied
+// weights, and the report of unused and newly initialised weights.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,12 +12,16 @@ import type { DType } from '../engine/dtype.js';
 import { isDType } from '../engine/dtype.js';
 import { saveSafetensors } from '../engine/safetensors.js';
 import { Module, Parameter } from '../nn/module.js';
-import { Embedding, LayerNorm, Linear } from '../nn/layers.js';
+import { Embedding } from '../nn/layers.js';
+import type { Linear } from '../nn/layers.js';
 import * as init from '../nn/init.js';
-import { PretrainedConfig } from './configuration_utils.js';
+import { CONFIG_NAME, PretrainedConfig } from './configuration_utils.js';
 import type { ConfigOptions } from './configuration_utils.js';
 import { logger } from './logging.js';
 import { SAFE_WEIGHTS_NAME, loadCheckpoint } from './checkpoint.js';
+import { stageFile } from '../util/atomic.js';
+import { reportLoading } from './loading_report.js';
+import { dropTiedCopies, sharedParameterGroups, tieOrCloneWeights } from './tied_weights.js';
 
 export interface LoadingInfo {
   /** Model weights the checkpoint did not provide (newly initialised), by the model's names. */
@@ -42,40 +46,15 @@ export interface FromPretrainedOptions extends ConfigOptions {
 }
 
 export interface SavePretrainedOptions {
-  /** Tensors to save instead of the model's own (names as the model's). */
+  /** Tensors to save instead of the model's own (names as the model's), written as given (tied copies are not dropped). */
   stateDict?: Record<string, Tensor>;
   /** A tokenizer whose files are saved alongside (anything with savePretrained(dir)). */
   tokenizer?: { savePretrained(dir: string): Promise<unknown> };
 }
 
-// transformers' no_init_weights(): while loading, constructors skip _init_weights, since the
-// checkpoint overwrites the weights; only the weights it lacks are initialised afterwards.
-let initDisabled = 0;
 // transformers' `_is_hf_initialized`: a task model's post_init leaves alone the modules that
 // its base model's own post_init has already initialised (and the random draws follow that).
 const initialised = new WeakSet<Module>();
-
-// It also skips the layers' own default initialisation (kaiming for Linear, normal for
-// Embedding), as transformers does by patching torch.nn.init: for BERT-base that is most of
-// the time to load. Every weight is then either copied from the checkpoint or initialised by
-// initialiseMissing(), so no uninitialised memory survives fromPretrained.
-export function withoutInit<T>(fn: () => T): T {
-  const saved = [Linear.prototype.resetParameters, Embedding.prototype.resetParameters] as const;
-  initDisabled++;
-  Linear.prototype.resetParameters = noop;
-  Embedding.prototype.resetParameters = noop;
-  try {
-    return fn();
-  } finally {
-    initDisabled--;
-    [Linear.prototype.resetParameters, Embedding.prototype.resetParameters] = saved;
-  }
-}
-const noop = (): void => undefined;
-
-/** Python's repr of a list of names, as transformers prints them. */
-const pyList = (names: string[]) => `[${names.map((n) => `'${n}'`).join(', ')}]`;
-const torchSize = (shape: number[]) => `torch.Size([${shape.join(', ')}])`;
 
 /**
  * transformers' load-time rename of TF-era LayerNorm names (gamma → weight, beta → bias), only
@@ -97,6 +76,26 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
   static configClass: ModelClass<PreTrainedModel>['configClass'] = PretrainedConfig;
   /** The attribute holding the base model in task models ('bert'), and the prefix of its weights' names. */
   static baseModelPrefix = '';
+  /**
+   * The snake_case inputs forward() takes, as transformers' forward signature: readInputs
+   * accepts these (and their camelCase aliases) and refuses the rest; the Trainer keeps only
+   * these dataset columns. Each model class declares its own.
+   */
+  static forwardInputNames?: readonly string[];
+  /** The inputs that are labels (transformers' find_labels): ['labels'], ['start_positions', 'end_positions'], or [] for base models. */
+  static labelNames?: readonly string[];
+  /** transformers' main_input_name: the input that counts the batch's tokens (the Trainer's FLOPs estimate). */
+  static mainInputName = 'input_ids';
+  /** Inputs forward() accepts and drops (DistilBERT: the token_type_ids a BERT tokenizer adds); not forward inputs for the Trainer. */
+  static ignoredInputNames?: readonly string[];
+  /**
+   * transformers' _tied_weights_keys: the weights that are the input embedding itself when
+   * tied ('lm_head.weight'), as regular expressions searched in the names. savePretrained
+   * leaves them out of the checkpoint; loading fills them from the tensor they are tied to.
+   */
+  static tiedWeightsKeys: readonly string[] = [];
+  /** Where a base model holds its input word Embedding, as a dotted path (transformers' _input_embed_layer): 'embeddings.word_embeddings'. */
+  static inputEmbeddingsPath = '';
 
   config: C;
   /** What fromPretrained found: missing, unexpected and mismatched weights. */
@@ -133,29 +132,53 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
   }
 
   // ---------------------------------------------------------------- initialisation
-  /** The family's _init_weights for one module (BERT's: normal(0, initializer_range), zero biases, LayerNorm 1/0, padding row zero). */
-  protected initWeights(module: Module): void {
-    const std = (this.config as unknown as { initializerRange: number }).initializerRange;
-    if (module instanceof Linear) {
-      init.normal_(module.weight, 0, std);
-      if (module.bias) init.zeros_(module.bias);
-    } else if (module instanceof Embedding) {
-      init.normal_(module.weight, 0, std);
-      if (module.paddingIdx !== null) torch.tidy(() => torch.noGrad(() => module.weight.select(0, module.paddingIdx!).zero_()));
-    } else if (module instanceof LayerNorm) {
-      if (module.bias) init.zeros_(module.bias);
-      if (module.weight) init.ones_(module.weight);
-    }
+  /**
+   * The family's _init_weights for one module. Each family's PreTrainedModel defines it
+   * (BertPreTrainedModel, …): the base class has no rule of its own to fall back on.
+   */
+  protected initWeights(_module: Module): void {
+    throw new Error(`${this.constructor.name} defines no initWeights (transformers' _init_weights): ` +
+      "define `protected override initWeights(module)` in the model family's PreTrainedModel class");
   }
 
-  /** post_init: initialises every module not yet initialised, children first (module.apply order). */
+  /**
+   * post_init: initialises every module not yet initialised, children first (module.apply
+   * order), then ties the weights (also inside init.noInitWeights, as transformers' init_weights).
+   */
   protected postInit(): void {
-    if (initDisabled > 0) return;
-    this.apply((m) => {
-      if (initialised.has(m)) return;
-      this.initWeights(m);
-      initialised.add(m);
-    });
+    if (init.initEnabled()) {
+      this.apply((m) => {
+        if (initialised.has(m)) return;
+        this.initWeights(m);
+        initialised.add(m);
+      });
+    }
+    this.tieWeights();
+  }
+
+  // ---------------------------------------------------------------- tied weights
+  /** The input word embedding (get_input_embeddings): the base model's, found at its class's inputEmbeddingsPath. */
+  getInputEmbeddings(): Embedding {
+    const base = this.baseModel;
+    if (base !== this && base instanceof PreTrainedModel) return base.getInputEmbeddings();
+    const path = (this.constructor as typeof PreTrainedModel).inputEmbeddingsPath;
+    const found = path.split('.').reduce<unknown>((m, k) => (m as Record<string, unknown> | undefined)?.[k], this);
+    if (path === '' || !(found instanceof Embedding)) {
+      throw new Error(`${this.constructor.name} has no input embeddings: define getInputEmbeddings() or a static inputEmbeddingsPath naming its Embedding (found ${path ? `nothing at '${path}'` : 'no path'})`);
+    }
+    return found;
+  }
+
+  /** The output projection onto the vocabulary (get_output_embeddings): null for models without an LM head. */
+  getOutputEmbeddings(): Linear | null {
+    return null;
+  }
+
+  /** tie_weights: with config.tieWordEmbeddings (true by default), the output embeddings' weight is the input embeddings' Parameter. */
+  tieWeights(): void {
+    if (!this.config.tieWordEmbeddings) return;
+    const output = this.getOutputEmbeddings();
+    if (output) tieOrCloneWeights(output, this.getInputEmbeddings(), this.constructor.name);
   }
 
   // ---------------------------------------------------------------- loading
@@ -164,7 +187,9 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
     const { config: given, dtype, ignoreMismatchedSizes, stateDict, ...configOptions } = options;
     const config = given ? given.applyOptions(configOptions) : await this.configClass.fromPretrained(pathOrId, configOptions);
     warnVocabMismatch(pathOrId, config);
-    const model = withoutInit(() => new this(config as never));
+    // The constructor skips every initialisation (the checkpoint overwrites the weights);
+    // loadPretrainedWeights then initialises exactly the weights the checkpoint lacks.
+    const model = init.noInitWeights(() => new this(config as never));
     const weights = stateDict ? { stateDict, file: pathOrId } : await loadCheckpoint(pathOrId, { revision: options.revision });
     // 'auto': the dtype config.json records, else the checkpoint's first floating-point tensor's
     const stored = Object.values(weights.stateDict).find((t) => t.isFloatingPoint())?.dtype ?? 'float32';
@@ -184,15 +209,43 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
 
   /**
    * Copies a checkpoint's tensors into the model with transformers' rules: gamma/beta renamed,
-   * the base-model prefix added or removed as needed, buffers in the checkpoint ignored,
-   * missing weights initialised; mismatched shapes are an error naming file and tensor.
+   * the base-model prefix added or removed as needed, buffers in the checkpoint ignored, tied
+   * weights filled from the one tensor they share, missing weights initialised; mismatched
+   * shapes are an error naming file and tensor.
    */
   loadPretrainedWeights(stateDict: Record<string, Tensor>, where: { source?: string; file?: string; ignoreMismatchedSizes?: boolean; adopt?: boolean } = {}): LoadingInfo {
-    const cls = this.constructor.name;
     const source = where.source ?? '<state dict>';
-    const file = where.file ?? source;
-    const prefix = (this.constructor as typeof PreTrainedModel).baseModelPrefix;
     const own = this.stateDict();
+    try {
+      const { loaded, unexpectedKeys } = this.matchCheckpointKeys(stateDict, own);
+      const tied = this.dedupeTiedKeys(loaded);
+      const mismatchedKeys: LoadingInfo['mismatchedKeys'] = [];
+      const mismatchedModelKeys: string[] = [];
+      for (const [modelKey, [original, tensor]] of loaded) {
+        const [a, b] = [tensor.shape, own[modelKey].shape];
+        if (a.length === b.length && a.every((d, i) => d === b[i])) continue;
+        mismatchedKeys.push({ key: original, checkpointShape: a, modelShape: b });
+        mismatchedModelKeys.push(modelKey);
+      }
+      if (mismatchedKeys.length > 0 && !where.ignoreMismatchedSizes) throw this.mismatchError(mismatchedKeys, where.file ?? source);
+      for (const k of mismatchedModelKeys) loaded.delete(k);
+      const missingKeys = Object.keys(own).filter((k) => !loaded.has(k) && !tied.has(k) && !mismatchedModelKeys.includes(k)).sort();
+      // first the new weights, then the checkpoint's: a module only partly in the checkpoint keeps what it provides
+      this.initialiseMissing([...missingKeys, ...mismatchedModelKeys]);
+      this.copyCheckpoint(loaded, own, where.adopt ?? false);
+      const info: LoadingInfo = { missingKeys, unexpectedKeys: unexpectedKeys.sort(), mismatchedKeys, report: '' };
+      const prefix = (this.constructor as typeof PreTrainedModel).baseModelPrefix;
+      info.report = reportLoading(this.constructor.name, prefix, info, source, loaded.size === 0 && Object.keys(stateDict).length > 0);
+      this.loadingInfo = info;
+      return info;
+    } finally {
+      torch.dispose(own);
+    }
+  }
+
+  /** Checkpoint names → the model's (gamma/beta, base-model prefix both ways); the rest are unexpected unless buffers. */
+  private matchCheckpointKeys(stateDict: Record<string, Tensor>, own: Record<string, Tensor>): { loaded: Map<string, [string, Tensor]>; unexpectedKeys: string[] } {
+    const prefix = (this.constructor as typeof PreTrainedModel).baseModelPrefix;
     const buffers = new Set([...this.namedBuffers()].map(([name]) => name));
     const loaded = new Map<string, [string, Tensor]>(); // model key → [checkpoint key, tensor]
     const unexpectedKeys: string[] = [];
@@ -206,50 +259,43 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
       if (modelKey in own) loaded.set(modelKey, [original, tensor]);
       else if (!buffers.has(modelKey)) unexpectedKeys.push(original); // e.g. the position_ids buffer older versions saved
     }
-    const mismatchedKeys: LoadingInfo['mismatchedKeys'] = [];
-    const mismatchedModelKeys: string[] = [];
-    for (const [modelKey, [original, tensor]] of loaded) {
-      const [a, b] = [tensor.shape, own[modelKey].shape];
-      if (a.length === b.length && a.every((d, i) => d === b[i])) continue;
-      mismatchedKeys.push({ key: original, checkpointShape: a, modelShape: b });
-      mismatchedModelKeys.push(modelKey);
-    }
-    if (mismatchedKeys.length > 0 && !where.ignoreMismatchedSizes) {
-      torch.dispose(own);
-      const lines = mismatchedKeys.map((m) => `size mismatch for ${m.key}: copying a param with shape [${m.checkpointShape.join(', ')}] from checkpoint, the shape in current model is [${m.modelShape.join(', ')}].`);
-      const origin = this.config.configFile ? `The model was built from ${this.config.configFile}; do config and weights belong together? ` : '';
-      throw new Error(`Error(s) in loading state_dict for ${cls} from ${file}:\n\t${lines.join('\n\t')}\n\t${origin}` +
-        'To replace mismatched weights with new ones (e.g. a classifier for another number of labels), pass ignoreMismatchedSizes: true.');
-    }
-    for (const k of mismatchedModelKeys) loaded.delete(k);
-    const modules = new Map(this.namedModules());
-    torch.noGrad(() => {
-      for (const [modelKey, [, tensor]] of loaded) {
-        if (!(where.adopt && this.adoptAsParameter(modules, modelKey, tensor))) own[modelKey].copy_(tensor);
-      }
-    });
-    const missingKeys = Object.keys(own).filter((k) => !loaded.has(k) && !mismatchedModelKeys.includes(k)).sort();
-    torch.dispose(own);
-    this.initialiseMissing([...missingKeys, ...mismatchedModelKeys]);
-    const info: LoadingInfo = { missingKeys, unexpectedKeys: unexpectedKeys.sort(), mismatchedKeys, report: '' };
-    info.report = this.reportLoading(info, source, loaded.size === 0 && renamed.length > 0);
-    this.loadingInfo = info;
-    return info;
+    return { loaded, unexpectedKeys };
   }
 
   /**
-   * Makes a checkpoint tensor the parameter itself instead of copying it (fromPretrained owns
-   * those tensors): saves a pass over every weight. Only when dtype and device already match.
+   * Names of one shared Parameter (tied weights) are loaded once: from the first of them the
+   * checkpoint holds (it may hold one copy or both). Returns the other names, filled by it;
+   * where the checkpoint holds none, all but the first name (which is reported missing).
    */
-  private adoptAsParameter(modules: Map<string, Module>, key: string, tensor: Tensor): boolean {
-    const dot = key.lastIndexOf('.');
-    const owner = modules.get(dot < 0 ? '' : key.slice(0, dot)) as unknown as Record<string, unknown> | undefined;
-    const name = key.slice(dot + 1);
-    const current = owner?.[name];
-    if (!(current instanceof Parameter) || current.dtype !== tensor.dtype || current.device !== tensor.device || !tensor.isContiguous()) return false;
-    owner![name] = new Parameter(tensor, current.requiresGrad);
-    current.dispose();
-    return true;
+  private dedupeTiedKeys(loaded: Map<string, [string, Tensor]>): Set<string> {
+    const tied = new Set<string>();
+    for (const names of sharedParameterGroups(this)) {
+      const source = names.find((n) => loaded.has(n)) ?? names[0];
+      for (const n of names) {
+        if (n === source) continue;
+        loaded.delete(n);
+        tied.add(n);
+      }
+    }
+    return tied;
+  }
+
+  private mismatchError(mismatched: LoadingInfo['mismatchedKeys'], file: string): Error {
+    const lines = mismatched.map((m) => `size mismatch for ${m.key}: copying a param with shape [${m.checkpointShape.join(', ')}] from checkpoint, the shape in current model is [${m.modelShape.join(', ')}].`);
+    const origin = this.config.configFile ? `The model was built from ${this.config.configFile}; do config and weights belong together? ` : '';
+    return new Error(`Error(s) in loading state_dict for ${this.constructor.name} from ${file}:\n\t${lines.join('\n\t')}\n\t${origin}` +
+      'To replace mismatched weights with new ones (e.g. a classifier for another number of labels), pass ignoreMismatchedSizes: true.');
+  }
+
+  /** Copies (or adopts) each loaded tensor into the model's weight of that name. */
+  private copyCheckpoint(loaded: Map<string, [string, Tensor]>, own: Record<string, Tensor>, adopt: boolean): void {
+    const holders = adopt ? parameterHolders(this) : null;
+    const parameters = new Map(this.namedParameters('', { removeDuplicate: false }));
+    torch.noGrad(() => {
+      for (const [modelKey, [, tensor]] of loaded) {
+        if (!(holders && adoptAsParameter(holders, parameters.get(modelKey), tensor))) own[modelKey].copy_(tensor);
+      }
+    });
   }
 
   /** _init_weights on the modules that own weights the checkpoint did not provide. */
@@ -259,43 +305,14 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
     for (const [name, module] of this.namedModules()) if (owners.has(name)) this.initWeights(module);
   }
 
-  /** transformers' loading messages, logged as warnings (info when all is well) and returned. */
-  private reportLoading(info: LoadingInfo, source: string, nothingMatched: boolean): string {
-    const cls = this.constructor.name;
-    const messages: string[] = [];
-    if (info.unexpectedKeys.length > 0) {
-      messages.push(`Some weights of the model checkpoint at ${source} were not used when initializing ${cls}: ${pyList(info.unexpectedKeys)}\n` +
-        `- This IS expected if you are initializing ${cls} from the checkpoint of a model trained on another task or with another architecture (e.g. initializing a BertForSequenceClassification model from a BertForPreTraining model).\n` +
-        `- This IS NOT expected if you are initializing ${cls} from the checkpoint of a model that you expect to be exactly identical (initializing a BertForSequenceClassification model from a BertForSequenceClassification model).`);
-    } else {
-      logger.info(`All model checkpoint weights were used when initializing ${cls}.\n`);
-    }
-    if (info.missingKeys.length > 0) {
-      messages.push(`Some weights of ${cls} were not initialized from the model checkpoint at ${source} and are newly initialized: ${pyList(info.missingKeys)}\n` +
-        'You should probably TRAIN this model on a down-stream task to be able to use it for predictions and inference.');
-    }
-    if (info.mismatchedKeys.length > 0) {
-      const lines = info.mismatchedKeys.map((m) => `- ${m.key}: found shape ${torchSize(m.checkpointShape)} in the checkpoint and ${torchSize(m.modelShape)} in the model instantiated`);
-      messages.push(`Some weights of ${cls} were not initialized from the model checkpoint at ${source} and are newly initialized because the shapes did not match:\n${lines.join('\n')}\n` +
-        'You should probably TRAIN this model on a down-stream task to be able to use it for predictions and inference.');
-    }
-    if (nothingMatched) {
-      const prefix = (this.constructor as typeof PreTrainedModel).baseModelPrefix;
-      messages.push(`None of the checkpoint's weights fit ${cls} (weight names start with '${prefix}.' or a base model's names): is the checkpoint of another architecture?`);
-    }
-    if (info.missingKeys.length === 0 && info.mismatchedKeys.length === 0) {
-      logger.info(`All the weights of ${cls} were initialized from the model checkpoint at ${source}.\n` +
-        `If your task is similar to the task the model of the checkpoint was trained on, you can already use ${cls} for predictions without further training.`);
-    }
-    for (const m of messages) logger.warning(m);
-    return messages.join('\n');
-  }
-
   // ---------------------------------------------------------------- saving
   /**
    * Writes config.json and model.safetensors (and the tokenizer's files when given) into
    * `dir`, as save_pretrained: the architecture and dtype recorded in the config, weights by
-   * their dotted names with {"format": "pt"} metadata. Each file is written atomically.
+   * their dotted names with {"format": "pt"} metadata, tied weights once (the names in
+   * tiedWeightsKeys left out). All or nothing over an existing model: config.json is written
+   * and flushed aside first, then the weights replace the old ones atomically, and only then
+   * does the new config.json replace the old; a failure on the way leaves the old model whole.
    */
   async savePretrained(dir: string, options: SavePretrainedOptions = {}): Promise<void> {
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`savePretrained: ${dir} should be a directory, not a file`);
@@ -304,13 +321,42 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
     this.config.torchDtype = this.dtype;
     const state = options.stateDict ?? this.stateDict();
     try {
-      await this.config.savePretrained(dir);
-      saveSafetensors(join(dir, SAFE_WEIGHTS_NAME), state, { format: 'pt' });
+      if (!options.stateDict) dropTiedCopies(state, sharedParameterGroups(this), (this.constructor as typeof PreTrainedModel).tiedWeightsKeys);
+      const config = await stageFile(join(dir, CONFIG_NAME), this.config.toJsonString());
+      try {
+        saveSafetensors(join(dir, SAFE_WEIGHTS_NAME), state, { format: 'pt' });
+        await config.commit();
+      } catch (error) {
+        await config.discard();
+        throw error;
+      }
     } finally {
       if (!options.stateDict) torch.dispose(state);
     }
     if (options.tokenizer) await options.tokenizer.savePretrained(dir);
   }
+}
+
+/** Every (module, attribute) holding each Parameter: a tied one has several. */
+function parameterHolders(model: Module): Map<Parameter, [Record<string, unknown>, string][]> {
+  const holders = new Map<Parameter, [Record<string, unknown>, string][]>();
+  for (const m of model.modules()) {
+    for (const [name, p] of m.directParameters()) holders.set(p, [...(holders.get(p) ?? []), [m as unknown as Record<string, unknown>, name]]);
+  }
+  return holders;
+}
+
+/**
+ * Makes a checkpoint tensor the parameter itself instead of copying it (fromPretrained owns
+ * those tensors): saves a pass over every weight. Only when dtype and device already match.
+ * Every module holding the old Parameter gets the new one, so tied weights stay one.
+ */
+function adoptAsParameter(holders: Map<Parameter, [Record<string, unknown>, string][]>, current: Parameter | undefined, tensor: Tensor): boolean {
+  if (!current || current.dtype !== tensor.dtype || current.device !== tensor.device || !tensor.isContiguous()) return false;
+  const adopted = new Parameter(tensor, current.requiresGrad);
+  for (const [owner, name] of holders.get(current) ?? []) owner[name] = adopted;
+  current.dispose();
+  return true;
 }
 
 /** A tokenizer vocabulary larger than the embedding is a real-world inconsistency: say so before ids fail. */

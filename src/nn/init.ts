@@ -7,6 +7,35 @@ import type { Tensor } from '../engine/tensor.js';
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
 export type FanMode = 'fan_in' | 'fan_out';
 
+// transformers' no_init_weights(): while a model is built only to have a checkpoint copied
+// over it, the layers' own default initialisation (kaiming for Linear, normal for Embedding)
+// is wasted work, most of the time to load BERT-base. A depth counter (not a flag) so that
+// scopes nest; the finally restores it even when the constructor throws.
+let skipDepth = 0;
+
+/**
+ * Runs `fn` with the layers' default initialisation skipped: Linear and Embedding created
+ * inside leave their (uninitialised) weights as allocated, and PreTrainedModel.postInit skips
+ * _init_weights. Whoever uses it must then fill every weight (fromPretrained copies the
+ * checkpoint and initialises what it lacks). Synchronous only: the scope ends when fn returns.
+ */
+export function noInitWeights<T>(fn: () => T): T {
+  skipDepth++;
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    skipDepth--;
+  }
+  if (result instanceof Promise) throw new TypeError('noInitWeights: fn must be synchronous (the scope would end at its first await)');
+  return result;
+}
+
+/** Whether default initialisation is on (false inside noInitWeights). */
+export function initEnabled(): boolean {
+  return skipDepth === 0;
+}
+
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
     case 'linear': case 'conv1d': case 'conv2d': case 'conv3d': case 'sigmoid': return 1;

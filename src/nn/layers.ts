@@ -20,10 +20,10 @@ export class Linear extends Module {
     checkSize('Linear', 'outFeatures', outFeatures);
     this.weight = new Parameter(torch.empty([outFeatures, inFeatures]));
     this.bias = options.bias === false ? null : new Parameter(torch.empty([outFeatures]));
-    this.resetParameters();
+    if (init.initEnabled()) this.resetParameters();
   }
 
-  /** As nn.Linear: kaiming_uniform_(a=√5) for the weight, U(±1/√fan_in) for the bias. */
+  /** As nn.Linear: kaiming_uniform_(a=√5) for the weight, U(±1/√fan_in) for the bias (at construction unless inside init.noInitWeights). */
   resetParameters(): void {
     init.kaimingUniform_(this.weight, Math.sqrt(5));
     if (this.bias) {
@@ -56,10 +56,10 @@ export class Embedding extends Module {
     }
     this.paddingIdx = paddingIdx;
     this.weight = new Parameter(torch.empty([numEmbeddings, embeddingDim]));
-    this.resetParameters();
+    if (init.initEnabled()) this.resetParameters();
   }
 
-  /** N(0, 1), and the padding row zero (it also receives no gradient). */
+  /** N(0, 1), and the padding row zero (it also receives no gradient); at construction unless inside init.noInitWeights. */
   resetParameters(): void {
     init.normal_(this.weight);
     if (this.paddingIdx !== null) noGrad(() => this.weight.select(0, this.paddingIdx!).fill_(0));

@@ -97,12 +97,17 @@ export abstract class Module {
     for (const [name, value] of Object.entries(this)) if (value instanceof Parameter) yield [name, value as Parameter];
   }
 
-  /** Dotted names as in PyTorch; a parameter shared by two modules is listed once. */
-  *namedParameters(prefix = ''): Generator<[string, Parameter]> {
+  /**
+   * Dotted names as in PyTorch; a parameter shared by two modules (tied weights) is listed
+   * once, unless `removeDuplicate: false` (PyTorch's remove_duplicate): then under every name
+   * the state dict gives it, in the state dict's order.
+   */
+  *namedParameters(prefix = '', options: { removeDuplicate?: boolean } = {}): Generator<[string, Parameter]> {
     const seen = new Set<Tensor>();
-    for (const [modName, m] of this.namedModules(prefix)) {
+    const removeDuplicate = options.removeDuplicate ?? true;
+    for (const [modName, m] of removeDuplicate ? this.namedModules(prefix) : this.#allPaths(prefix)) {
       for (const [name, p] of m.directParameters()) {
-        if (seen.has(p)) continue;
+        if (removeDuplicate && seen.has(p)) continue;
         seen.add(p);
         yield [modName ? `${modName}.${name}` : name, p];
       }

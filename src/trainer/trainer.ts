@@ -1,17 +1,19 @@
 // Hugging Face's Trainer: new Trainer({ model, args, trainDataset, … }).train() runs the
-// training loop (gradient accumulation, clipping, the scheduler, bf16 autocast), logs every
+// training loop (gradient accumulation, clipping, the scheduler, mixed precision), logs every
 // loggingSteps, evaluates and saves as the strategies say, keeps the best checkpoint, and
-// reports metrics under Hugging Face's names. The loop is in train(); evaluation, checkpoints
-// and setup live in trainer_eval.ts, trainer_checkpoint.ts and trainer_setup.ts.
+// reports metrics under Hugging Face's names. Everything that depends on the number of
+// processes or on precision goes through this.accelerator; the loop is innerTrainingLoop(),
+// which a subclass may override like any other step. Evaluation, checkpoints and setup live
+// in trainer_eval.ts, trainer_checkpoint.ts and trainer_setup.ts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { Accelerator } from '../accelerate/accelerator.js';
 import * as torch from '../engine/torch.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { DataLoader } from '../data/dataloader.js';
 import type { Module } from '../nn/module.js';
-import type { AutoSequenceClassificationModel } from '../models/auto.js';
-import { clipGradNorm_ } from '../nn/utils.js';
+import type { AutoBaseModel, AutoSequenceClassificationModel } from '../models/auto.js';
 import { crossEntropy } from '../nn/functional.js';
 import type { Optimizer, ParamGroup } from '../optim/optimizer.js';
 import type { LambdaLR } from '../optim/schedulers.js';
@@ -21,19 +23,22 @@ import { ProgressCallback } from './progress.js';
 import { getReportingIntegrationCallbacks } from './reporting.js';
 import { TrainerControl, TrainerState, type ExportableState, type LogEntry } from './trainer_state.js';
 import { TrainingArguments } from './training_args.js';
-import { lastCheckpoint, loadModelFrom, loadRngState, loadTrainerState, loadTrainingState, rotateCheckpoints, saveCheckpoint, saveModelTo } from './trainer_checkpoint.js';
+import { lastCheckpoint, loadModelFrom, loadTrainerState, rotateCheckpoints, saveCheckpoint, saveModelTo } from './trainer_checkpoint.js';
 import { evaluationLoop, logitsOf } from './trainer_eval.js';
+import { batchesFrom, InterruptWatch, resumePoint, trainingPlan, yieldToEventLoop, type LossTracker } from './trainer_loop.js';
 import * as setup from './trainer_setup.js';
 import type { Collator, TrainerDataset } from './trainer_setup.js';
-import { EvalTable, batchTokens, nonEmbeddingParameterCount, round, speedMetrics, toDevice, withCommas } from './trainer_utils.js';
+import { EvalTable, floatingPointOps, modelLabelNames, recordBestMetric, round, speedMetrics, toDevice, trainingHeader } from './trainer_utils.js';
 import type { EvalPrediction, Metrics, PredictionOutput, TrainOutput } from './trainer_utils.js';
-import { runTrainingLoop } from './trainer_loop.js';
 
 type CallbackLike = TrainerCallback | (new () => TrainerCallback);
 
 export interface TrainerOptions {
-  /** A finetune model (AutoModelForSequenceClassification, …) or any nn.Module whose forward takes the collator's batch. */
-  model: Module | AutoSequenceClassificationModel;
+  /**
+   * Any finetune model (a PreTrainedModel of any task, or what an Auto class loads) or an
+   * nn.Module whose forward takes the collator's batch.
+   */
+  model: Module | AutoBaseModel | AutoSequenceClassificationModel;
   args?: TrainingArguments;
   dataCollator?: Collator | null;
   trainDataset?: TrainerDataset | null;
@@ -49,7 +54,10 @@ export interface TrainerOptions {
 
 export class Trainer {
   model: Module;
+  /** The model as the accelerator prepared it (wrapped for gradient sync in several processes). */
+  modelWrapped: Module;
   args: TrainingArguments;
+  accelerator: Accelerator;
   dataCollator: Collator;
   trainDataset: TrainerDataset | null;
   evalDataset: TrainerDataset | null;
@@ -61,36 +69,42 @@ export class Trainer {
   state = new TrainerState();
   control = new TrainerControl();
   labelNames: string[];
-  device: string;
-  /** Set by SIGINT during train(): the loop saves a checkpoint after the current step and exits. */
-  interrupted = false;
   /** Seconds spent in forward/backward/optimizer during the last train() (bench: the rest is overhead). */
   computeSeconds = 0;
   protected evalTable: EvalTable | null = null;
+  protected lastLoggedLoss: number | null = null;
 
   constructor(options: TrainerOptions) {
     if (!options || !options.model) throw new Error('Trainer requires either a model or a model_init argument');
     this.args = options.args ?? new TrainingArguments({ outputDir: 'tmp_trainer' });
     // as Hugging Face's __init__: seeds dropout and any later initialisation the same way each run
     torch.manualSeed(this.args.seed);
+    this.accelerator = this.createAccelerator();
     this.model = options.model as Module;
+    this.modelWrapped = this.accelerator.prepareModel(this.model);
     this.processingClass = options.processingClass ?? options.tokenizer ?? null;
     this.dataCollator = options.dataCollator ?? setup.defaultCollatorFor(this.processingClass);
     this.trainDataset = options.trainDataset ?? null;
     this.evalDataset = options.evalDataset ?? null;
     this.computeMetrics = options.computeMetrics ?? null;
     [this.optimizer, this.lrScheduler] = options.optimizers ?? [null, null];
-    this.labelNames = this.args.labelNames ?? ['labels'];
-    this.device = this.args.useCpu || !torch.cuda.isAvailable() ? 'cpu' : 'cuda';
-    if (this.device !== 'cpu') this.model.to(this.device as torch.Device);
-    if (this.args.fp16 && this.device === 'cpu') {
-      throw new Error('fp16 mixed precision (--fp16) needs a CUDA device; on CPU use bf16 (--bf16, torch.autocast with bfloat16) instead');
-    }
+    this.labelNames = this.args.labelNames ?? modelLabelNames(this.model);
     if (this.args.maxSteps <= 0 && this.trainDataset && setup.datasetLength(this.trainDataset) === 0) throw new Error('Trainer: the training dataset is empty');
     const callbacks: CallbackLike[] = [DefaultFlowCallback, ...getReportingIntegrationCallbacks(this.args.reportTo as string[]), ...(options.callbacks ?? [])];
     this.callbackHandler = new CallbackHandler(callbacks, { model: this.model, processingClass: this.processingClass, optimizer: this.optimizer, lrScheduler: this.lrScheduler });
     this.callbackHandler.addCallback(this.args.disableTqdm ? PrinterCallback : ProgressCallback);
     void this.callbackHandler.onInitEnd(this.args, this.state, this.control);
+  }
+
+  /** The seam for processes and precision (Hugging Face's create_accelerator_and_postprocess). */
+  protected createAccelerator(): Accelerator {
+    // the Trainer divides the loss by gradientAccumulationSteps itself, so the accelerator must not
+    const mixedPrecision = this.args.bf16 ? 'bf16' : this.args.fp16 ? 'fp16' : 'no';
+    return new Accelerator({ mixedPrecision, cpu: this.args.useCpu });
+  }
+
+  get device(): string {
+    return this.accelerator.device;
   }
 
   /** Alias of processingClass, as the deprecated `trainer.tokenizer`. */
@@ -108,9 +122,9 @@ export class Trainer {
     this.callbackHandler.removeCallback(callback);
   }
 
-  /** Header and info lines; quiet when logLevel asks for warnings or less. */
+  /** Header and info lines, from the main process; quiet when logLevel asks for warnings or less. */
   info(line: string): void {
-    if (!['warning', 'error', 'critical'].includes(this.args.logLevel)) process.stdout.write(`${line}\n`);
+    if (this.accelerator.isMainProcess && !['warning', 'error', 'critical'].includes(this.args.logLevel)) process.stdout.write(`${line}\n`);
   }
 
   // ---- building blocks a subclass may override, as in Hugging Face
@@ -118,17 +132,17 @@ export class Trainer {
   getTrainDataloader(): DataLoader<Record<string, unknown>> {
     if (!this.trainDataset) throw new Error('Trainer: training requires a trainDataset.');
     const ds = setup.removeUnusedColumns(this.trainDataset, this.model, this.args, 'training');
-    return setup.makeTrainLoader(ds, this.args, this.dataCollator);
+    return this.accelerator.prepare(setup.makeTrainLoader(ds, this.args, this.dataCollator))[0];
   }
 
   getEvalDataloader(evalDataset?: TrainerDataset | null): DataLoader<Record<string, unknown>> {
     const ds = evalDataset ?? this.evalDataset;
     if (!ds) throw new Error('Trainer: evaluation requires an evalDataset.');
-    return setup.makeEvalLoader(setup.removeUnusedColumns(ds, this.model, this.args, 'evaluation'), this.args, this.dataCollator);
+    return this.accelerator.prepare(setup.makeEvalLoader(setup.removeUnusedColumns(ds, this.model, this.args, 'evaluation'), this.args, this.dataCollator))[0];
   }
 
   getTestDataloader(testDataset: TrainerDataset): DataLoader<Record<string, unknown>> {
-    return setup.makeEvalLoader(setup.removeUnusedColumns(testDataset, this.model, this.args, 'test'), this.args, this.dataCollator);
+    return this.accelerator.prepare(setup.makeEvalLoader(setup.removeUnusedColumns(testDataset, this.model, this.args, 'test'), this.args, this.dataCollator))[0];
   }
 
   createOptimizer(): Optimizer<ParamGroup> {
@@ -146,14 +160,7 @@ export class Trainer {
   createOptimizerAndScheduler(numTrainingSteps: number): void {
     this.createOptimizer();
     this.createScheduler(numTrainingSteps, this.optimizer!);
-  }
-
-  /** Mixed precision around forward and loss: bf16 autocast when args.bf16 (fp16 on CUDA). */
-  runForward<T>(fn: () => T): T {
-    const deviceType = this.device === 'cpu' ? 'cpu' : 'cuda';
-    if (this.args.bf16) return torch.autocast(deviceType, { dtype: 'bfloat16' }, fn);
-    if (this.args.fp16) return torch.autocast(deviceType, { dtype: 'float16' }, fn);
-    return fn();
+    this.accelerator.prepare(this.optimizer!, this.lrScheduler!);
   }
 
   /**
@@ -164,15 +171,16 @@ export class Trainer {
   computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs?: false): Tensor;
   computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs = false): Tensor | [Tensor, unknown] {
     const eps = this.args.labelSmoothingFactor;
+    const forward = (x: Record<string, unknown>) => (model as { forward(x: unknown): unknown }).forward(x);
     if (eps > 0 && inputs.labels instanceof torch.Tensor) {
       // Hugging Face's LabelSmoother: the model runs without labels, the smoothed cross-entropy is computed here
       const { labels, ...rest } = inputs;
-      const outputs = (model as { forward(x: unknown): unknown }).forward(rest);
+      const outputs = forward(rest);
       const logits = logitsOf(outputs)!;
       const loss = crossEntropy(logits.view(-1, logits.size(-1)), (labels as Tensor).view(-1), { labelSmoothing: eps, ignoreIndex: -100 });
       return returnOutputs ? [loss, outputs] : loss;
     }
-    const outputs = (model as { forward(x: unknown): unknown }).forward(inputs);
+    const outputs = forward(inputs);
     const loss = (outputs as { loss?: Tensor } | null)?.loss;
     if (!(loss instanceof torch.Tensor)) {
       const keys = outputs && typeof outputs === 'object' && !(outputs instanceof torch.Tensor) ? Object.keys(outputs).join(',') : typeof outputs;
@@ -189,9 +197,9 @@ export class Trainer {
     model.train();
     const gas = this.args.gradientAccumulationSteps;
     return torch.tidy(() => {
-      const loss = this.runForward(() => this.computeLoss(model, inputs));
+      const loss = this.accelerator.autocast(() => this.computeLoss(model, inputs));
       const scaled = gas > 1 ? loss.div(gas) : loss;
-      scaled.backward();
+      this.accelerator.backward(scaled);
       return scaled.item() as number;
     });
   }
@@ -206,6 +214,10 @@ export class Trainer {
 
   // ---- training
 
+  /**
+   * Trains and resolves with the result. A Ctrl-C during training saves a checkpoint after the
+   * current step and resolves with `interrupted: true`; a second Ctrl-C ends the process.
+   */
   async train(options: { resumeFromCheckpoint?: string | boolean | null } = {}): Promise<TrainOutput> {
     let resume = options.resumeFromCheckpoint ?? this.args.resumeFromCheckpoint ?? null;
     if (resume === true) {
@@ -214,18 +226,161 @@ export class Trainer {
     }
     if (resume === false) resume = null;
     if (resume) loadModelFrom(this.model, resume as string);
-    return runTrainingLoop(this, resume as string | null);
+    return this.innerTrainingLoop(resume as string | null);
+  }
+
+  /**
+   * Hugging Face's _inner_training_loop:
+   *
+   *   for each epoch:                          the sampler reshuffles from (seed, epoch)
+   *     for each batch:                        forward + backward, gradients accumulate (unsynced)
+   *       every gradientAccumulationSteps:     clip, optimizer.step, scheduler.step, zero grads
+   *         log / evaluate / save as the strategies say (DefaultFlowCallback decides)
+   *
+   * Resuming restores model, optimizer, scheduler, trainer state and the RNG, then skips the
+   * batches already seen in the current epoch, so the run continues exactly where it stopped.
+   */
+  protected async innerTrainingLoop(resume: string | null): Promise<TrainOutput> {
+    const { args } = this;
+    const loader = this.getTrainDataloader();
+    this.callbackHandler.trainDataloader = loader;
+    const plan = trainingPlan(args, loader.length);
+    const numExamples = setup.datasetLength(this.trainDataset!);
+    this.state = new TrainerState({ trainBatchSize: args.trainBatchSize });
+    this.state.isHyperParamSearch = false;
+    this.state.computeSteps(args, plan.maxSteps);
+    this.createOptimizerAndScheduler(plan.maxSteps);
+    this.state.initTrainingReferences(plan.maxSteps, plan.numTrainEpochs);
+    const start = resume ? await this.resumeTrainerState(resume, plan) : { epochsTrained: 0, batchesToSkip: 0 };
+    for (const line of trainingHeader(args, numExamples, plan, this.numTrainableParameters(), this.accelerator.numProcesses)) this.info(line);
+
+    const startTime = performance.now();
+    this.computeSeconds = 0;
+    const tracker: LossTracker = { trLoss: 0, totalLoss: 0, lastLoggedStep: this.state.globalStep, gradNorm: null };
+    const startStep = this.state.globalStep;
+    this.state.epoch = this.state.epoch ?? 0;
+    this.model.zeroGrad();
+    this.control = await this.callbackHandler.onTrainBegin(args, this.state, this.control);
+    // a sanity check of the evaluation set-up before any training time is spent
+    if (args.evalOnStart && !resume) await this.evaluate();
+
+    const interrupt = new InterruptWatch().start();
+    let interrupted = false;
+    try {
+      if (resume) await this.accelerator.loadState(resume, { optimizer: null, scheduler: null });
+      for (let epoch = start.epochsTrained; epoch < plan.numTrainEpochs && !interrupted; epoch++) {
+        interrupted = await this.trainEpoch(loader, epoch, epoch === start.epochsTrained ? start.batchesToSkip : 0, tracker, interrupt);
+        if (interrupted) break;
+        this.control = await this.callbackHandler.onEpochEnd(args, this.state, this.control);
+        await this.maybeLogSaveEvaluate(tracker);
+        if (this.control.shouldTrainingStop) break;
+      }
+    } finally {
+      interrupt.stop();
+    }
+    if (interrupted) {
+      const saved = await this.saveCheckpoint(null);
+      process.stderr.write(`Saved ${saved}; resume with train({ resumeFromCheckpoint: '${saved}' })\n`);
+    } else if (args.loadBestModelAtEnd && this.state.bestModelCheckpoint) {
+      this.loadBestModel();
+    }
+    return this.finishTraining(tracker, startStep, startTime, plan.maxSteps, numExamples, interrupted);
+  }
+
+  /** Restores optimizer, scheduler and trainer state from a checkpoint; returns where to pick up. */
+  protected async resumeTrainerState(dir: string, plan: ReturnType<typeof trainingPlan>): Promise<ReturnType<typeof resumePoint>> {
+    const saved = loadTrainerState(dir);
+    await this.accelerator.loadState(dir, { optimizer: this.optimizer, scheduler: this.lrScheduler, rng: false });
+    Object.assign(this.state, { globalStep: saved.globalStep, logHistory: saved.logHistory, bestMetric: saved.bestMetric, bestModelCheckpoint: saved.bestModelCheckpoint, totalFlos: saved.totalFlos, epoch: saved.epoch, numInputTokensSeen: saved.numInputTokensSeen });
+    this.state.computeSteps(this.args, plan.maxSteps);
+    const point = resumePoint(saved.globalStep, plan, this.args);
+    this.info('  Continuing training from checkpoint, will skip to saved global_step');
+    this.info(`  Continuing training from epoch ${point.epochsTrained}`);
+    this.info(`  Continuing training from global step ${saved.globalStep}`);
+    if (point.batchesToSkip) this.info(`  Will skip the first ${point.epochsTrained} epochs then the first ${point.batchesToSkip} batches in the first epoch.`);
+    return point;
+  }
+
+  /** One epoch from batch `skip` on; true when a Ctrl-C asked to stop. */
+  protected async trainEpoch(loader: DataLoader<Record<string, unknown>>, epoch: number, skip: number, tracker: LossTracker, interrupt: InterruptWatch): Promise<boolean> {
+    const { args } = this;
+    const gas = args.gradientAccumulationSteps;
+    const batchesPerEpoch = loader.length;
+    loader.setEpoch(epoch);
+    this.control = await this.callbackHandler.onEpochBegin(args, this.state, this.control);
+    let step = skip - 1;
+    for await (const raw of batchesFrom(loader, skip)) {
+      step++;
+      const inputs = toDevice(raw, this.device);
+      const endsGroup = (step + 1) % gas === 0 || step + 1 === batchesPerEpoch;
+      if (step % gas === 0) this.control = await this.callbackHandler.onStepBegin(args, this.state, this.control);
+      const t0 = performance.now();
+      this.accelerator.setSyncGradients(endsGroup);
+      const loss = endsGroup ? this.trainingStep(this.modelWrapped, inputs) : this.accelerator.noSync(this.modelWrapped, () => this.trainingStep(this.modelWrapped, inputs));
+      this.computeSeconds += (performance.now() - t0) / 1000;
+      if (!Number.isFinite(loss)) {
+        torch.dispose(raw);
+        throw new Error(`Training stopped: the loss is ${loss} at step ${this.state.globalStep + 1} (epoch ${epoch + (step + 1) / batchesPerEpoch}). Lower the learning rate, check the inputs and labels, or enable gradient clipping (maxGradNorm).`);
+      }
+      tracker.trLoss += loss;
+      this.state.totalFlos += floatingPointOps(this.model, inputs);
+      if (args.includeNumInputTokensSeen) this.state.numInputTokensSeen += (inputs.attention_mask as torch.Tensor | undefined)?.sum().item() ?? 0;
+      torch.dispose(raw);
+      if (inputs !== raw) torch.dispose(inputs);
+
+      if (endsGroup) {
+        await this.optimizerStep(tracker);
+        this.state.epoch = epoch + (step + 1) / batchesPerEpoch;
+        this.control = await this.callbackHandler.onStepEnd(args, this.state, this.control);
+        await this.maybeLogSaveEvaluate(tracker);
+        await yieldToEventLoop();
+        if (interrupt.requested) return true;
+      } else {
+        this.control = await this.callbackHandler.onSubstepEnd(args, this.state, this.control);
+      }
+      if (this.control.shouldEpochStop || this.control.shouldTrainingStop) break;
+    }
+    return false;
+  }
+
+  /** Clip, optimizer and scheduler step, zeroed gradients: one update. */
+  protected async optimizerStep(tracker: LossTracker): Promise<void> {
+    const t1 = performance.now();
+    tracker.gradNorm = this.clipGradients();
+    this.control = await this.callbackHandler.onPreOptimizerStep(this.args, this.state, this.control);
+    this.optimizer!.step();
+    this.control = await this.callbackHandler.onOptimizerStep(this.args, this.state, this.control);
+    this.lrScheduler!.step();
+    this.model.zeroGrad();
+    this.computeSeconds += (performance.now() - t1) / 1000;
+    this.state.globalStep += 1;
+  }
+
+  protected async finishTraining(tracker: LossTracker, startStep: number, startTime: number, maxSteps: number, numExamples: number, interrupted: boolean): Promise<TrainOutput> {
+    const { args } = this;
+    tracker.totalLoss += tracker.trLoss;
+    const stepsRun = Math.max(this.state.globalStep - startStep, 0.001);
+    const trainLoss = tracker.totalLoss / stepsRun;
+    const numSamples = args.maxSteps > 0 ? maxSteps * args.trainBatchSize * args.gradientAccumulationSteps : numExamples * args.numTrainEpochs;
+    const metrics = { ...speedMetrics('train', startTime, numSamples, maxSteps), total_flos: this.state.totalFlos, train_loss: trainLoss };
+    await this.log(metrics);
+    this.control = await this.callbackHandler.onTrainEnd(args, this.state, this.control);
+    if (this.accelerator.isMainProcess) {
+      this.saveState();
+      this.writeCurves();
+    }
+    return { globalStep: this.state.globalStep, trainingLoss: trainLoss, metrics, interrupted };
   }
 
   /** Called by the loop after each optimisation step and at each epoch's end. */
-  async maybeLogSaveEvaluate(loop: { trLoss: number; totalLoss: number; lastLoggedStep: number; gradNorm: number | null }): Promise<void> {
-    if (this.control.shouldLog && this.state.globalStep > loop.lastLoggedStep) {
-      const logs: LogEntry = { loss: round(loop.trLoss / (this.state.globalStep - loop.lastLoggedStep), 4) };
-      if (loop.gradNorm !== null) logs.grad_norm = loop.gradNorm;
+  async maybeLogSaveEvaluate(tracker: LossTracker): Promise<void> {
+    if (this.control.shouldLog && this.state.globalStep > tracker.lastLoggedStep) {
+      const logs: LogEntry = { loss: round(tracker.trLoss / (this.state.globalStep - tracker.lastLoggedStep), 4) };
+      if (tracker.gradNorm !== null) logs.grad_norm = tracker.gradNorm;
       logs.learning_rate = this.lrScheduler!.getLastLr()[0];
-      loop.totalLoss += loop.trLoss;
-      loop.trLoss = 0;
-      loop.lastLoggedStep = this.state.globalStep;
+      tracker.totalLoss += tracker.trLoss;
+      tracker.trLoss = 0;
+      tracker.lastLoggedStep = this.state.globalStep;
       this.lastLoggedLoss = logs.loss;
       await this.log(logs);
     }
@@ -242,43 +397,34 @@ export class Trainer {
       this.control = await this.callbackHandler.onSave(this.args, this.state, this.control);
     }
   }
-  lastLoggedLoss: number | null = null;
 
   /** Updates the best metric from this evaluation, writes checkpoint-<step>, rotates old ones. */
   async saveCheckpoint(metrics: Metrics | null = null): Promise<string> {
     const path = join(this.args.outputDir, `checkpoint-${this.state.globalStep}`);
-    if (metrics && this.args.metricForBestModel) {
-      const name = this.args.metricForBestModel.startsWith('eval_') ? this.args.metricForBestModel : `eval_${this.args.metricForBestModel}`;
-      const value = metrics[name];
-      if (value === undefined) {
-        throw new Error(`The \`metricForBestModel\` training argument is set to '${name}', which is not found in the evaluation metrics. The available evaluation metrics are: ${Object.keys(metrics).join(', ')}. Consider changing the \`metricForBestModel\` via the TrainingArguments.`);
-      }
-      const better = this.args.greaterIsBetter ? value > (this.state.bestMetric ?? -Infinity) : value < (this.state.bestMetric ?? Infinity);
-      if (this.state.bestMetric === null || better) {
-        this.state.bestMetric = value;
-        this.state.bestModelCheckpoint = path;
-      }
-    }
+    if (metrics && recordBestMetric(this.args, this.state, metrics)) this.state.bestModelCheckpoint = path;
     const stateful = this.callbackHandler.callbacks.filter((cb) => typeof (cb as unknown as ExportableState).state === 'function') as unknown as ExportableState[];
     this.state.statefulCallbacks = TrainerState.exportCallbacks([...stateful, this.control]);
-    const saved = await saveCheckpoint({ model: this.model, optimizer: this.optimizer, scheduler: this.lrScheduler, state: this.state, args: this.args });
-    rotateCheckpoints(this.args, this.state.bestModelCheckpoint);
+    const saved = await saveCheckpoint({ accelerator: this.accelerator, model: this.accelerator.unwrapModel(this.model), optimizer: this.optimizer, scheduler: this.lrScheduler, state: this.state, args: this.args });
+    if (this.accelerator.isMainProcess) rotateCheckpoints(this.args, this.state.bestModelCheckpoint);
+    await this.accelerator.waitForEveryone();
     return saved;
   }
 
-  /** Model (safetensors + config) and tokenizer files into dir (default: outputDir). */
+  /** Model (safetensors + config) and tokenizer files into dir (default: outputDir), from the main process. */
   async saveModel(outputDir?: string): Promise<void> {
+    if (!this.accelerator.isMainProcess) return this.accelerator.waitForEveryone();
     const dir = outputDir ?? this.args.outputDir;
-    await saveModelTo(this.model, dir);
+    await saveModelTo(this.accelerator.unwrapModel(this.model), dir);
     const tok = this.processingClass as { savePretrained?: (d: string) => Promise<unknown> } | null;
     if (tok && typeof tok.savePretrained === 'function') await tok.savePretrained(dir);
     writeFileSync(join(dir, 'training_args.json'), this.args.toJsonString());
+    await this.accelerator.waitForEveryone();
   }
 
   /** Writes trainer_state.json into outputDir (Hugging Face's save_state). */
   saveState(): void {
     mkdirSync(this.args.outputDir, { recursive: true });
-    (this.state as TrainerState).saveToJson(join(this.args.outputDir, 'trainer_state.json'));
+    this.state.saveToJson(join(this.args.outputDir, 'trainer_state.json'));
   }
 
   /** The loss and metric curves as an SVG in outputDir; returns its path. */
@@ -292,15 +438,6 @@ export class Trainer {
     if (!best) return;
     this.info(`\nLoading best model from ${best} (score: ${this.state.bestMetric}).`);
     loadModelFrom(this.model, best);
-  }
-
-  /** Restores optimizer, scheduler, trainer state and RNG from a checkpoint folder. */
-  loadCheckpointState(dir: string): TrainerState {
-    loadTrainingState(dir, this.optimizer, this.lrScheduler);
-    return loadTrainerState(dir);
-  }
-  restoreRng(dir: string): void {
-    loadRngState(dir);
   }
 
   // ---- evaluation and prediction
@@ -335,7 +472,8 @@ export class Trainer {
   /** One batch's logits without labels or loss (for pipelines and quick checks). */
   predictBatch(inputs: Record<string, unknown>): Tensor {
     this.model.eval();
-    return torch.tidy(() => torch.noGrad(() => this.runForward(() => logitsOf((this.model as unknown as { forward(x: unknown): unknown }).forward(toDevice(inputs, this.device)))!.to('float32'))));
+    const forward = (x: Record<string, unknown>) => (this.modelWrapped as unknown as { forward(x: unknown): unknown }).forward(x);
+    return torch.tidy(() => torch.noGrad(() => this.accelerator.autocast(() => logitsOf(forward(toDevice(inputs, this.device)))!.to('float32'))));
   }
 
   // ---- numbers the loop needs
@@ -343,29 +481,11 @@ export class Trainer {
   numTrainableParameters(): number {
     return this.model.parameters().filter((p) => p.requiresGrad).reduce((n, p) => n + p.numel(), 0);
   }
-  floatingPointOps(inputs: Record<string, unknown>): number {
-    this.nonEmbeddingParams ??= nonEmbeddingParameterCount(this.model);
-    return 6 * batchTokens(inputs) * this.nonEmbeddingParams;
-  }
-  private nonEmbeddingParams: number | null = null;
 
-  trainingHeader(numExamples: number, numEpochs: number, maxSteps: number): string[] {
-    const a = this.args;
-    return [
-      '***** Running training *****',
-      `  Num examples = ${withCommas(numExamples)}`,
-      `  Num Epochs = ${withCommas(numEpochs)}`,
-      `  Instantaneous batch size per device = ${withCommas(a.trainBatchSize)}`,
-      `  Total train batch size (w. parallel, distributed & accumulation) = ${withCommas(a.trainBatchSize * a.gradientAccumulationSteps)}`,
-      `  Gradient Accumulation steps = ${a.gradientAccumulationSteps}`,
-      `  Total optimization steps = ${withCommas(maxSteps)}`,
-      `  Number of trainable parameters = ${withCommas(this.numTrainableParameters())}`,
-    ];
-  }
-
+  /** The gradients' total norm before clipping (null when maxGradNorm is off). */
   clipGradients(): number | null {
     if (!(this.args.maxGradNorm > 0)) return null;
-    const norm = clipGradNorm_(this.model.parameters(), this.args.maxGradNorm);
+    const norm = this.accelerator.clipGradNorm_(this.model.parameters(), this.args.maxGradNorm);
     const value = norm.item() as number;
     norm.dispose();
     return value;

@@ -9,9 +9,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join } from 'node:path';
 
 import * as torch from '../engine/torch.js';
-import type { Tensor } from '../engine/tensor.js';
+import type { Accelerator } from '../accelerate/accelerator.js';
+import { sharedParameterGroups } from '../models/tied_weights.js';
 import type { Module } from '../nn/module.js';
-import type { Optimizer, OptimizerStateDict, ParamGroup } from '../optim/optimizer.js';
+import type { Optimizer, ParamGroup } from '../optim/optimizer.js';
 import type { LambdaLR } from '../optim/schedulers.js';
 import { renameDurable, temporaryPath, writeFileAtomic } from '../util/atomic.js';
 import { TrainerState } from './trainer_state.js';
@@ -19,10 +20,7 @@ import type { TrainingArguments } from './training_args.js';
 import { PREFIX_CHECKPOINT_DIR } from './trainer_utils.js';
 
 export const MODEL_FILE = 'model.safetensors';
-export const OPTIMIZER_FILE = 'optimizer.safetensors';
-export const OPTIMIZER_META = 'optimizer.json';
-export const SCHEDULER_FILE = 'scheduler.json';
-export const RNG_FILE = 'rng_state.safetensors';
+export { OPTIMIZER_FILE, OPTIMIZER_META, SCHEDULER_FILE, RNG_FILE } from '../accelerate/checkpointing.js';
 export const TRAINER_STATE = 'trainer_state.json';
 export const TRAINING_ARGS = 'training_args.json';
 
@@ -51,40 +49,17 @@ export function loadModelFrom(model: Module, dir: string): void {
   try {
     // tied or renamed keys differ between save and load only in ways strict loading would reject needlessly
     const result = model.loadStateDict(state, { strict: false });
-    if (result.missingKeys.length) throw new Error(`checkpoint ${dir} lacks weights for ${result.missingKeys.slice(0, 5).join(', ')}${result.missingKeys.length > 5 ? ', …' : ''}`);
+    // a tied weight is saved once (as savePretrained writes it): loading one name fills them all
+    const filled = new Set(sharedParameterGroups(model).filter((names) => names.some((n) => n in state)).flat());
+    const missing = result.missingKeys.filter((k) => !filled.has(k));
+    if (missing.length) throw new Error(`checkpoint ${dir} lacks weights for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
   } finally {
     torch.dispose(state);
   }
 }
 
-/** Optimizer state tensors go into safetensors as state.<param index>.<name>; the rest is JSON. */
-function saveOptimizer(opt: Optimizer<ParamGroup>, dir: string): void {
-  const sd = opt.stateDict();
-  const tensors: Record<string, Tensor> = {};
-  const numbers: Record<string, Record<string, number>> = {};
-  for (const [idx, s] of Object.entries(sd.state)) {
-    for (const [k, v] of Object.entries(s)) {
-      if (typeof v === 'number') (numbers[idx] ??= {})[k] = v;
-      else tensors[`state.${idx}.${k}`] = v;
-    }
-  }
-  torch.saveSafetensors(join(dir, OPTIMIZER_FILE), tensors, { format: 'pt' });
-  writeFileAtomic(join(dir, OPTIMIZER_META), JSON.stringify({ param_groups: sd.param_groups, numbers }, null, 2));
-}
-
-function loadOptimizer(opt: Optimizer<ParamGroup>, dir: string): void {
-  const meta = JSON.parse(readFileSync(join(dir, OPTIMIZER_META), 'utf8')) as { param_groups: OptimizerStateDict['param_groups']; numbers: Record<string, Record<string, number>> };
-  const tensors = torch.loadSafetensors(join(dir, OPTIMIZER_FILE));
-  const state: OptimizerStateDict['state'] = {};
-  for (const [key, t] of Object.entries(tensors)) {
-    const [, idx, name] = key.split('.');
-    (state[Number(idx)] ??= {})[name] = t;
-  }
-  for (const [idx, nums] of Object.entries(meta.numbers)) Object.assign((state[Number(idx)] ??= {}), nums);
-  opt.loadStateDict({ state, param_groups: meta.param_groups });
-}
-
 export interface CheckpointParts {
+  accelerator: Accelerator;
   model: Module;
   optimizer: Optimizer<ParamGroup> | null;
   scheduler: LambdaLR | null;
@@ -101,16 +76,7 @@ export async function saveCheckpoint(parts: CheckpointParts): Promise<string> {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   await saveModelTo(parts.model, tmp);
-  if (!args.saveOnlyModel) {
-    if (parts.optimizer) saveOptimizer(parts.optimizer, tmp);
-    if (parts.scheduler) writeFileAtomic(join(tmp, SCHEDULER_FILE), JSON.stringify(parts.scheduler.stateDict()));
-    const rng = torch.getRngState();
-    try {
-      torch.saveSafetensors(join(tmp, RNG_FILE), { cpu: rng }, { format: 'pt' });
-    } finally {
-      rng.dispose();
-    }
-  }
+  if (!args.saveOnlyModel) await parts.accelerator.saveState(tmp, { optimizer: parts.optimizer, scheduler: parts.scheduler });
   writeFileAtomic(join(tmp, TRAINING_ARGS), args.toJsonString());
   state.saveToJson(join(tmp, TRAINER_STATE));
   // the same step saved twice (e.g. an interrupted run resumed and saved again) replaces the
@@ -146,24 +112,6 @@ export function isUsableCheckpoint(dir: string): boolean {
     process.emitWarning(`Skipping the incomplete checkpoint ${dir} (${problem}); it was not written to the end, and is neither resumed from nor rotated.`);
   }
   return false;
-}
-
-/** Restores optimizer, scheduler and RNG state from a checkpoint (the model is loaded separately). */
-export function loadTrainingState(dir: string, optimizer: Optimizer<ParamGroup> | null, scheduler: LambdaLR | null): void {
-  if (optimizer && existsSync(join(dir, OPTIMIZER_META))) loadOptimizer(optimizer, dir);
-  if (scheduler && existsSync(join(dir, SCHEDULER_FILE))) scheduler.loadStateDict(JSON.parse(readFileSync(join(dir, SCHEDULER_FILE), 'utf8')));
-}
-
-/** The RNG state saved with a checkpoint, restored so dropout draws continue as in the uninterrupted run. */
-export function loadRngState(dir: string): void {
-  const file = join(dir, RNG_FILE);
-  if (!existsSync(file)) {
-    process.emitWarning(`Didn't find an RNG file in ${dir}; if you are resuming a training that wasn't launched in a distributed fashion, reproducibility is not guaranteed.`);
-    return;
-  }
-  const { cpu } = torch.loadSafetensors(file);
-  torch.setRngState(cpu);
-  cpu.dispose();
 }
 
 export function loadTrainerState(dir: string): TrainerState {

@@ -1,6 +1,7 @@
 // The evaluation/prediction loop: the model in eval mode without gradients, one batch at a
 // time; the loss averaged over examples, the logits and labels of all batches concatenated,
 // then computeMetrics on the whole set, every key prefixed ("eval_f1"), as Hugging Face does.
+import type { Accelerator } from '../accelerate/accelerator.js';
 import * as torch from '../engine/torch.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { DataLoader } from '../data/dataloader.js';
@@ -15,7 +16,7 @@ export interface EvalHost {
   computeMetrics?: ((p: EvalPrediction) => Metrics | Record<string, unknown> | Promise<Metrics | Record<string, unknown>>) | null;
   args: { predictionLossOnly: boolean; includeForMetrics: string[] };
   computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs: true): [Tensor, unknown];
-  runForward<T>(fn: () => T): T;
+  accelerator: Pick<Accelerator, 'autocast' | 'gatherForMetrics'>;
   onPredictionStep(): Promise<void>;
 }
 
@@ -32,7 +33,7 @@ export function predictionStep(host: EvalHost, inputs: Record<string, unknown>, 
   const hasLabels = host.labelNames.length > 0 && host.labelNames.every((k) => inputs[k] !== undefined && inputs[k] !== null);
   return torch.tidy(() =>
     torch.noGrad(() =>
-      host.runForward(() => {
+      host.accelerator.autocast(() => {
         let loss: number | null = null;
         let outputs: unknown;
         if (hasLabels) {
@@ -45,8 +46,10 @@ export function predictionStep(host: EvalHost, inputs: Record<string, unknown>, 
         if (predictionLossOnly) return [loss, null, null] as [number | null, Tensor | null, Tensor | null];
         const logits = logitsOf(outputs);
         // copies survive the tidy scope; float32 so bf16 runs give ordinary logits
-        const keptLogits = logits ? torch.keep(logits.detach().to('float32').to('cpu')) : null;
-        const labels = labelKey ? torch.keep((inputs[labelKey] as Tensor).to('cpu').clone()) : null;
+        // every process's batch (one process: this one's), duplicates of an uneven last batch dropped
+        const gathered = host.accelerator.gatherForMetrics({ logits: logits?.detach() ?? null, labels: labelKey ? (inputs[labelKey] as Tensor) : null });
+        const keptLogits = gathered.logits ? torch.keep(gathered.logits.to('float32').to('cpu')) : null;
+        const labels = gathered.labels ? torch.keep(gathered.labels.to('cpu').clone()) : null;
         return [loss, keptLogits, labels] as [number | null, Tensor | null, Tensor | null];
       }),
     ),

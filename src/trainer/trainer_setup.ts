@@ -15,7 +15,7 @@ import { getScheduler, type LambdaLR } from '../optim/schedulers.js';
 import { SGD } from '../optim/sgd.js';
 import type { TrainingArguments } from './training_args.js';
 import type { OptimizerName } from './training_args_fields.js';
-import { decayParameterNames, signatureColumns } from './trainer_utils.js';
+import { decayParameterNames, modelLabelNames, signatureColumns } from './trainer_utils.js';
 
 /** A dataset the Trainer can read: a Dataset, or anything indexable with a length. */
 export type TrainerDataset = Dataset | { readonly length: number; [index: number]: Row };
@@ -35,7 +35,9 @@ export function defaultCollatorFor(tokenizer: unknown): Collator {
 /** Hugging Face's _remove_unused_columns: drop what forward() does not take (strings, idx, …). */
 export function removeUnusedColumns(ds: TrainerDataset, model: unknown, args: TrainingArguments, description: string): TrainerDataset {
   if (!args.removeUnusedColumns || !(ds instanceof Dataset)) return ds;
-  const keep = new Set(signatureColumns(model, args.labelNames));
+  const signature = signatureColumns(model, args.labelNames ?? modelLabelNames(model));
+  if (!signature) return ds; // the model declares no forwardInputNames: it gets every column
+  const keep = new Set(signature);
   const ignored = ds.columnNames.filter((c) => !keep.has(c));
   if (ignored.length === ds.columnNames.length) {
     throw new Error(`No columns in the dataset match the model's forward method signature (${[...keep].join(', ')}). The following columns have been ignored: [${ignored.join(', ')}]. Please check the dataset and model. You may need to set \`removeUnusedColumns: false\` in TrainingArguments.`);

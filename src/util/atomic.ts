@@ -61,16 +61,48 @@ export function writeFileAtomic(path: string, data: FileData, options: { mkdir?:
  * writes the temporary file, which is then flushed and renamed over `path`.
  */
 export function replaceAtomically(path: string, fill: (temporary: string) => void, options: { mkdir?: boolean } = {}): void {
+  stage(path, fill, options).commit();
+}
+
+/** A file written and flushed under a temporary name next to its target, not yet in place. */
+export interface StagedFile {
+  /** Renames it over the target and flushes the folder; on failure the temporary file is removed. */
+  commit(): void;
+  /** Removes the temporary file (when something else failed before the commit). */
+  discard(): void;
+}
+
+/**
+ * writeFileAtomic in two steps, so that several files can be written before any replaces its
+ * target (savePretrained: a full disk fails before the old model is touched).
+ */
+export function stageFile(path: string, data: FileData, options: { mkdir?: boolean } = {}): StagedFile {
+  return stage(path, (temporary) => writeAll(temporary, data), options);
+}
+
+function stage(path: string, fill: (temporary: string) => void, options: { mkdir?: boolean }): StagedFile {
   if (options.mkdir) fs.mkdirSync(dirname(path), { recursive: true });
   const temporary = temporaryPath(path);
+  const fail = (error: unknown): never => {
+    fs.rmSync(temporary, { force: true });
+    throw atomicWriteError(path, error);
+  };
   try {
     fill(temporary);
     fsyncFile(temporary);
-    renameDurable(temporary, path);
   } catch (error) {
-    fs.rmSync(temporary, { force: true });
-    throw atomicWriteError(path, error);
+    fail(error);
   }
+  return {
+    commit() {
+      try {
+        renameDurable(temporary, path);
+      } catch (error) {
+        fail(error);
+      }
+    },
+    discard: () => fs.rmSync(temporary, { force: true }),
+  };
 }
 
 function writeAll(path: string, data: FileData): void {

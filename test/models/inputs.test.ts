@@ -11,8 +11,13 @@ import { describe, it, before } from 'node:test';
 import { torch } from '../../src/index.js';
 import { AutoTokenizer } from '../../src/index.js';
 import {
-  AutoConfig, AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification, DistilBertForSequenceClassification, logging,
+  AutoConfig, AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification, BertModel, DistilBertForSequenceClassification,
+  DistilBertModel, PreTrainedModel, PretrainedConfig, RobertaForSequenceClassification, RobertaModel, XLMRobertaForSequenceClassification,
+  XLMRobertaModel, logging,
 } from '../../src/models/index.js';
+import type { ModelInputs } from '../../src/models/index.js';
+import { readInputs } from '../../src/models/model_inputs.js';
+import { signatureColumns } from '../../src/trainer/trainer_utils.js';
 
 logging.setVerbosity('error');
 const fixtures = fileURLToPath(new URL('../fixtures/models/', import.meta.url));
@@ -45,6 +50,7 @@ describe('forward inputs', () => {
     assert.deepEqual(logitsOf({ input_ids: rows, attention_mask: maskRows, special_tokens_mask: maskRows, length: [4, 3] }), reference);
     assert.throws(() => model.forward({ input_ids: rows, atention_mask: maskRows }), /BertForSequenceClassification\.forward: unexpected input 'atention_mask' \(accepted: input_ids\/inputIds, attention_mask/);
     assert.throws(() => model.forward({ input_ids: rows, attention_mask: [[1, 1]] }), /attention_mask has shape \[1, 2\] but input_ids has \[2, 5\]/);
+    assert.throws(() => model.forward({ input_ids: rows, attention_mask: [1, 1, 1, 1, 0] }), /attention_mask has shape \[5\] but input_ids has \[2, 5\]/);
     assert.throws(() => model.forward({ attention_mask: maskRows }), /input_ids \(or inputIds\) is required/);
     assert.throws(() => model.forward({ input_ids: [1, 2, 3] }), /input_ids must have shape \[batch, sequence\]/);
   });
@@ -87,6 +93,88 @@ describe('forward inputs', () => {
     const out = torch.noGrad(() => big.forward({ input_ids: input, attention_mask: mask, outputHiddenStates: false }));
     assert.equal(torch.memoryStats().inUseBytes, before, 'only the small logits outlive forward()');
     torch.dispose([out, input, mask]);
+  });
+});
+
+describe('inputs declared per model (forwardInputNames, labelNames)', () => {
+  const BERT_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'output_attentions', 'output_hidden_states'];
+  const BERT_TASK = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'labels', 'output_attentions', 'output_hidden_states'];
+  const DISTIL_INPUTS = ['input_ids', 'attention_mask', 'output_attentions', 'output_hidden_states'];
+  const DISTIL_TASK = ['input_ids', 'attention_mask', 'labels', 'output_attentions', 'output_hidden_states'];
+  const rows = [[2, 7, 9, 3], [2, 5, 3, 0]];
+
+  it('every model class declares its inputs and labels, as transformers\' forward signatures and find_labels', () => {
+    const declared = (cls: { forwardInputNames?: readonly string[]; labelNames?: readonly string[] }) => [cls.forwardInputNames, cls.labelNames];
+    assert.deepEqual(declared(BertModel), [BERT_INPUTS, []]);
+    assert.deepEqual(declared(RobertaModel), [BERT_INPUTS, []]);
+    assert.deepEqual(declared(XLMRobertaModel), [BERT_INPUTS, []]);
+    assert.deepEqual(declared(BertForSequenceClassification), [BERT_TASK, ['labels']]);
+    assert.deepEqual(declared(RobertaForSequenceClassification), [BERT_TASK, ['labels']]);
+    assert.deepEqual(declared(XLMRobertaForSequenceClassification), [BERT_TASK, ['labels']]);
+    assert.deepEqual(declared(DistilBertModel), [DISTIL_INPUTS, []]);
+    assert.deepEqual(declared(DistilBertForSequenceClassification), [DISTIL_TASK, ['labels']]);
+    for (const cls of [BertModel, DistilBertForSequenceClassification, XLMRobertaForSequenceClassification]) assert.equal(cls.mainInputName, 'input_ids');
+  });
+
+  it("the Trainer's signature columns follow the declaration: a DistilBERT model drops token_type_ids", async () => {
+    const distil = await DistilBertForSequenceClassification.fromPretrained(join(fixtures, 'distilbert'));
+    const columns = signatureColumns(distil, null);
+    assert.ok(columns, 'a declared model has signature columns');
+    assert.ok(!columns.includes('token_type_ids') && !columns.includes('position_ids'), columns.join(', '));
+    assert.ok(columns.includes('attention_mask') && columns.includes('labels'));
+  });
+
+  it('an input the model does not declare is an error naming the model, the input and what it accepts', async () => {
+    const model = await BertForSequenceClassification.fromPretrained(join(fixtures, 'bert'));
+    assert.throws(() => model.forward({ input_ids: rows, past_key_values: [] }),
+      /^TypeError: BertForSequenceClassification\.forward: unexpected input 'past_key_values' \(accepted: input_ids\/inputIds, attention_mask\/attentionMask, token_type_ids\/tokenTypeIds, position_ids\/positionIds, labels\/labels, output_attentions\/outputAttentions, output_hidden_states\/outputHiddenStates\); BertForSequenceClassification does not take past_key_values$/);
+    assert.throws(() => model.forward({ input_ids: rows, startPositions: [0, 1] }), /unexpected input 'startPositions' .*; BertForSequenceClassification does not take start_positions/);
+    assert.throws(() => model.bert.forward({ input_ids: rows, labels: [0, 1] }), /BertModel\.forward: unexpected input 'labels' .*; BertModel does not take labels/);
+    const distil = await DistilBertForSequenceClassification.fromPretrained(join(fixtures, 'distilbert'));
+    assert.throws(() => distil.forward({ input_ids: rows, position_ids: [[0, 1, 2, 3], [0, 1, 2, 3]] }),
+      /DistilBertForSequenceClassification\.forward: unexpected input 'position_ids' \(accepted: input_ids\/inputIds, attention_mask\/attentionMask, labels\/labels, .*\); DistilBertForSequenceClassification does not take position_ids/);
+  });
+
+  class Declares extends PreTrainedModel {
+    static override forwardInputNames = ['input_ids', 'attention_mask', 'past_key_values', 'use_cache', 'start_positions', 'end_positions'];
+    static override labelNames = ['start_positions', 'end_positions'];
+    constructor() {
+      super(new PretrainedConfig());
+    }
+    forward(inputs: ModelInputs) {
+      return readInputs(inputs, this);
+    }
+  }
+
+  it('a model that declares past_key_values, use_cache or start/end positions gets them (snake_case or camelCase)', () => {
+    const model = new Declares();
+    const cache = { layers: [] };
+    const snake = model.forward({ input_ids: rows, attention_mask: [[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]], past_key_values: cache, use_cache: true, start_positions: [1, 2], end_positions: [2, 3] });
+    assert.equal(snake.pastKeyValues, cache, 'passed as given');
+    assert.equal(snake.useCache, true);
+    assert.deepEqual(snake.attentionMask!.shape, [2, 6], 'with a cache the mask covers past and new tokens');
+    assert.deepEqual([snake.startPositions!.toArray(), snake.endPositions!.toArray()], [[1, 2], [2, 3]]);
+    const camel = model.forward({ inputIds: rows, pastKeyValues: cache, useCache: false, startPositions: [1, 2] });
+    assert.deepEqual([camel.pastKeyValues, camel.useCache, camel.startPositions!.toArray(), camel.endPositions], [cache, false, [1, 2], null]);
+    assert.deepEqual([camel.tokenTypeIds, camel.labels, camel.outputAttentions], [null, null, null], 'what it does not declare stays null');
+    assert.throws(() => model.forward({ input_ids: rows, attention_mask: [[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]] }), /attention_mask has shape \[2, 6\] but input_ids has \[2, 4\]/, 'without a cache the mask has the sequence length');
+    assert.throws(() => model.forward({ input_ids: rows, token_type_ids: rows }), /Declares\.forward: unexpected input 'token_type_ids' .*Declares does not take token_type_ids/);
+  });
+
+  it('a model class without a declaration, or with an input readInputs cannot read, is refused by name', () => {
+    class Silent extends PreTrainedModel {
+      constructor() {
+        super(new PretrainedConfig());
+      }
+      forward(inputs: ModelInputs) {
+        return readInputs(inputs, this);
+      }
+    }
+    assert.throws(() => new Silent().forward({ input_ids: rows }), /Silent declares no forwardInputNames/);
+    class Odd extends Declares {
+      static override forwardInputNames = ['input_ids', 'pixel_values'];
+    }
+    assert.throws(() => new Odd().forward({ input_ids: rows }), /Odd\.forwardInputNames: readInputs does not know 'pixel_values'/);
   });
 });
 

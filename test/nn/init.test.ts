@@ -109,3 +109,66 @@ describe('nn.init helpers', () => {
     assert.equal(w.sum().item(), 6);
   });
 });
+
+describe('init.noInitWeights (transformers\' no_init_weights)', () => {
+  /** The generator's next draw, to see whether something in between consumed random numbers. */
+  const nextDraw = () => torch.randn([4]).toArray() as number[];
+
+  it('layers built inside draw no random numbers, and the layers\' prototypes stay as they are', () => {
+    const [linearReset, embeddingReset] = [nn.Linear.prototype.resetParameters, nn.Embedding.prototype.resetParameters];
+    torch.manualSeed(7);
+    const expected = nextDraw();
+    torch.manualSeed(7);
+    const built = init.noInitWeights(() => {
+      assert.equal(init.initEnabled(), false);
+      assert.equal(nn.Linear.prototype.resetParameters, linearReset, 'no prototype patched');
+      assert.equal(nn.Embedding.prototype.resetParameters, embeddingReset);
+      return [new nn.Linear(6, 5), new nn.Embedding(9, 3, { paddingIdx: 0 })];
+    });
+    assert.deepEqual(nextDraw(), expected, 'the generator advanced: some layer initialised itself');
+    assert.equal(init.initEnabled(), true);
+    assert.deepEqual(built[0].weight.shape, [5, 6]);
+  });
+
+  it('skips the construction-time init of a Linear subclass too; an explicit resetParameters() still runs', () => {
+    let resets = 0;
+    class Custom extends nn.Linear {
+      override resetParameters(): void {
+        resets++;
+        init.zeros_(this.weight);
+      }
+    }
+    init.noInitWeights(() => new Custom(2, 2));
+    assert.equal(resets, 0, 'a patched nn.Linear.prototype would have missed the subclass');
+    const layer = init.noInitWeights(() => {
+      const l = new Custom(2, 2);
+      l.resetParameters();
+      return l;
+    });
+    assert.equal(resets, 1);
+    assert.equal(layer.weight.abs().sum().item(), 0);
+    new Custom(2, 2);
+    assert.equal(resets, 2, 'outside the scope, construction initialises again');
+  });
+
+  it('nests, and a throwing constructor does not leave initialisation off', () => {
+    init.noInitWeights(() => {
+      init.noInitWeights(() => assert.equal(init.initEnabled(), false));
+      assert.equal(init.initEnabled(), false, 'the inner scope ending does not end the outer one');
+    });
+    assert.equal(init.initEnabled(), true);
+    assert.throws(() => init.noInitWeights(() => new nn.Linear(-1, 2)), /inFeatures must be a non-negative integer/);
+    assert.equal(init.initEnabled(), true);
+    torch.manualSeed(3);
+    const a = new nn.Linear(3, 3).weight;
+    torch.manualSeed(3);
+    init.noInitWeights(() => new nn.Linear(3, 3));
+    const b = new nn.Linear(3, 3).weight;
+    assert.ok(a.equal(b), 'after the scope a layer draws exactly what it draws without one');
+  });
+
+  it('refuses an async function (the scope would end at its first await)', () => {
+    assert.throws(() => init.noInitWeights(async () => new nn.Linear(2, 2)), /noInitWeights: fn must be synchronous/);
+    assert.equal(init.initEnabled(), true);
+  });
+});

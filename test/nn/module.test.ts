@@ -231,11 +231,15 @@ describe('names and traversal', () => {
     assert.deepEqual([...m.namedParameters()].map(([n]) => n), ['embed.weight']);
     assert.equal(m.numParameters(), 15);
     assert.deepEqual(Object.keys(m.stateDict()), ['embed.weight', 'head.weight']);
+    const everyName = [...m.namedParameters('', { removeDuplicate: false })];
+    assert.deepEqual(everyName.map(([n]) => n), ['embed.weight', 'head.weight'], 'remove_duplicate=False: every name, as the state dict');
+    assert.equal(everyName[0][1], everyName[1][1], 'one Parameter under both names');
     const shared = new nn.Linear(2, 2);
     const twice = new nn.Sequential(shared, new nn.ReLU(), shared);
     assert.equal([...twice.modules()].length, 3, 'Sequential, Linear, ReLU');
     assert.deepEqual([...twice.namedParameters()].map(([n]) => n), ['0.weight', '0.bias']);
     assert.deepEqual(Object.keys(twice.stateDict()), ['0.weight', '0.bias', '2.weight', '2.bias']);
+    assert.deepEqual([...twice.namedParameters('', { removeDuplicate: false })].map(([n]) => n), ['0.weight', '0.bias', '2.weight', '2.bias']);
   });
 
   it('registration by assignment: replacing, removing (null) and non-module values', () => {

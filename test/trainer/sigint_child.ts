@@ -19,5 +19,7 @@ const trainer = new Trainer({
   trainDataset: syntheticDataset(48),
   callbacks: [new Slow()],
 });
-await trainer.train();
-process.stdout.write('FINISHED\n');
+const result = await trainer.train();
+// the library resolves train() after saving; exiting as an interrupted program is the caller's choice
+if (result.interrupted) process.exitCode = 130;
+else process.stdout.write('FINISHED\n');

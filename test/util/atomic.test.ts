@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, it, mock } from 'node:test';
 
 import { RepoCache } from '../../src/hub/cache.js';
-import { isTemporaryName, renameDurable, replaceAtomically, temporaryPath, writeFileAtomic } from '../../src/util/atomic.js';
+import { isTemporaryName, renameDurable, replaceAtomically, stageFile, temporaryPath, writeFileAtomic } from '../../src/util/atomic.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -96,6 +96,29 @@ describe('replaceAtomically', () => {
     assert.throws(() => replaceAtomically(p, (t) => { writeFileSync(t, 'half'); throw new Error('writer died'); }), (e: Error) => e.message === `cannot write ${p}: writer died`);
     assert.equal(readFileSync(p, 'utf8'), 'old');
     assert.deepEqual(readdirSync(d), ['tokenizer.json']);
+  });
+});
+
+describe('stageFile', () => {
+  it('leaves the target alone until commit, and discard leaves nothing', () => {
+    const d = tempDir();
+    const p = join(d, 'config.json');
+    writeFileSync(p, 'old');
+    const staged = stageFile(p, 'new');
+    assert.equal(readFileSync(p, 'utf8'), 'old');
+    staged.commit();
+    assert.equal(readFileSync(p, 'utf8'), 'new');
+    stageFile(p, 'newer').discard();
+    assert.equal(readFileSync(p, 'utf8'), 'new');
+    assert.deepEqual(readdirSync(d), ['config.json']);
+  });
+
+  it('a full disk while staging throws at once and leaves nothing', () => {
+    const d = tempDir();
+    diskFullAfterFewBytes();
+    assert.throws(() => stageFile(join(d, 'config.json'), 'x'.repeat(100)), /ENOSPC/);
+    mock.restoreAll();
+    assert.deepEqual(readdirSync(d), []);
   });
 });
 

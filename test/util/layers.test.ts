@@ -20,6 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['datasets'],
   ['data'],
   ['models'],
+  ['accelerate', 'distributed'], // import only engine, nn and optim so far; the Trainer builds on them
   ['metrics'],
   ['trainer'],
   ['cli', 'pipelines'],

@@ -6,52 +6,17 @@
 import * as torch from '../../engine/torch.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../../nn/module.js';
-import { Dropout, Embedding, LayerNorm, Linear, ModuleList, Tanh } from '../../nn/layers.js';
+import { Dropout, Embedding, LayerNorm, Linear, Tanh } from '../../nn/layers.js';
 import { getActivation } from '../activations.js';
 import { multiHeadAttention } from '../attention.js';
-import { extendedAttentionMask, readInputs, sequenceClassificationLoss } from '../model_inputs.js';
+import { initNormalWeights } from '../initialization.js';
+import { extendedAttentionMask, readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
+import { LayerStack, embed } from '../modeling_layers.js';
+import { classifySequences } from '../modeling_outputs.js';
+import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutputFor } from '../modeling_outputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
-import type { PretrainedConfig } from '../configuration_utils.js';
 import { BertConfig } from './configuration_bert.js';
-
-/** What base models return (transformers' BaseModelOutputWithPooling). */
-export interface BaseModelOutput {
-  lastHiddenState: Tensor;
-  /** tanh(dense(hidden[:, 0])) for models with a pooler. */
-  poolerOutput?: Tensor;
-  /** The embeddings' output and each layer's, when asked for (outputHiddenStates). */
-  hiddenStates?: Tensor[];
-  /** Each layer's attention probabilities [batch, heads, seq, seq], when asked for (outputAttentions). */
-  attentions?: Tensor[];
-}
-
-/** What *ForSequenceClassification return (transformers' SequenceClassifierOutput). */
-export interface SequenceClassifierOutput {
-  loss?: Tensor;
-  logits: Tensor;
-  hiddenStates?: Tensor[];
-  attentions?: Tensor[];
-}
-
-/** forward() with labels returns a loss. */
-export interface SequenceClassification {
-  forward(inputs: ModelInputs & { labels: unknown }): SequenceClassifierOutput & { loss: Tensor };
-  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput;
-}
-
-/** An embedding lookup whose out-of-range ids fail with a message naming the config field. */
-export function embed(table: Embedding, ids: Tensor, field: string): Tensor {
-  try {
-    return table.forward(ids);
-  } catch (error) {
-    const [low, high] = [ids.min().item(), ids.max().item()];
-    if (low < 0 || high >= table.numEmbeddings) {
-      throw new RangeError(`${field}: ids must lie in [0, ${table.numEmbeddings}) (the embedding's rows, ${field} in config.json), found ${high >= table.numEmbeddings ? high : low}`);
-    }
-    throw error;
-  }
-}
 
 export class BertEmbeddings extends Module {
   word_embeddings: Embedding;
@@ -193,35 +158,10 @@ export class BertLayer extends Module {
   }
 }
 
-/** A stack of layers; shared by every BERT-like family whose layers map (hidden, mask) → [hidden, probs]. */
-export function runLayers(layers: Iterable<{ forward(h: Tensor, m: Tensor | null): [Tensor, Tensor] }>, hidden: Tensor, mask: Tensor | null,
-  want: { hiddenStates: boolean; attentions: boolean }): BaseModelOutput {
-  const hiddenStates = want.hiddenStates ? [hidden] : undefined;
-  const attentions: Tensor[] | undefined = want.attentions ? [] : undefined;
-  const input = hidden;
-  for (const layer of layers) {
-    const [next, probs] = layer.forward(hidden, mask);
-    // What nobody asked for is released now, not when the caller's tidy() ends: otherwise every
-    // layer's probabilities and output would be held at once (autograd keeps what it needs).
-    if (attentions) attentions.push(probs);
-    else probs.dispose();
-    if (!hiddenStates && hidden !== input) hidden.dispose();
-    hidden = next;
-    hiddenStates?.push(hidden);
-  }
-  return { lastHiddenState: hidden, hiddenStates, attentions };
-}
-
-export class BertEncoder extends Module {
-  layer: ModuleList<BertLayer>;
-
+/** The layer stack (encoder.layer.N). */
+export class BertEncoder extends LayerStack<BertLayer> {
   constructor(config: BertConfig) {
-    super();
-    this.layer = new ModuleList(Array.from({ length: config.numHiddenLayers }, () => new BertLayer(config)));
-  }
-
-  forward(hidden: Tensor, mask: Tensor | null, want: { hiddenStates: boolean; attentions: boolean }): BaseModelOutput {
-    return runLayers(this.layer, hidden, mask, want);
+    super(config.numHiddenLayers, () => new BertLayer(config));
   }
 }
 
@@ -241,12 +181,21 @@ export class BertPooler extends Module {
   }
 }
 
-export abstract class BertPreTrainedModel extends PreTrainedModel<BertConfig> {
+/** The BERT family's class (RoBERTa's derives from it: transformers gives RoBERTa the same _init_weights). */
+export abstract class BertPreTrainedModel<C extends BertConfig = BertConfig> extends PreTrainedModel<C> {
   static override configClass: typeof PreTrainedModel.configClass = BertConfig;
   static override baseModelPrefix = 'bert';
+
+  /** _init_weights: normal(0, initializer_range) weights, zero biases and padding row, LayerNorm 1/0. */
+  protected override initWeights(module: Module): void {
+    initNormalWeights(module, this.config.initializerRange);
+  }
 }
 
 export class BertModel extends BertPreTrainedModel {
+  static override forwardInputNames: readonly string[] = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'output_attentions', 'output_hidden_states'];
+  static override labelNames: readonly string[] = [];
+  static override inputEmbeddingsPath = 'embeddings.word_embeddings';
   /** The embeddings module's class (RoBERTa's differs only there). */
   static embeddingsClass: new (config: BertConfig) => BertEmbeddings = BertEmbeddings;
 
@@ -263,7 +212,7 @@ export class BertModel extends BertPreTrainedModel {
   }
 
   forward(inputs: ModelInputs | Tensor): BaseModelOutput {
-    return torch.tidy(() => this.run(readInputs(inputs, this.constructor.name, { accepts: BASE_INPUTS })));
+    return torch.tidy(() => this.run(readInputs(inputs, this)));
   }
 
   /** The forward pass on inputs already read (task models call this). */
@@ -282,9 +231,11 @@ export class BertModel extends BertPreTrainedModel {
   }
 }
 
-export const BASE_INPUTS: (keyof ReadInputs)[] = ['inputIds', 'attentionMask', 'tokenTypeIds', 'positionIds', 'outputHiddenStates', 'outputAttentions'];
-
 export class BertForSequenceClassification extends BertPreTrainedModel implements SequenceClassification {
+  static override forwardInputNames: readonly string[] = [
+    'input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'labels', 'output_attentions', 'output_hidden_states',
+  ];
+  static override labelNames: readonly string[] = ['labels'];
   bert: BertModel;
   dropout: Dropout;
   classifier: Linear;
@@ -301,23 +252,10 @@ export class BertForSequenceClassification extends BertPreTrainedModel implement
     return this.config.numLabels;
   }
 
-  forward(inputs: ModelInputs & { labels: unknown }): SequenceClassifierOutput & { loss: Tensor };
-  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput;
-  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput {
-    return torch.tidy(() => {
-      const x = readInputs(inputs, this.constructor.name);
+  forward<I extends ModelInputs | Tensor>(inputs: I): SequenceClassifierOutputFor<I> {
+    return classifySequences(this, inputs, (x) => {
       const out = this.bert.run(x);
-      const logits = this.classifier.forward(this.dropout.forward(out.poolerOutput!));
-      return classifierOutput(this.config, logits, x.labels, out);
+      return [this.classifier.forward(this.dropout.forward(out.poolerOutput!)), out];
     });
   }
-}
-
-/** { loss?, logits, hiddenStates?, attentions? } with the loss for the config's problem type. */
-export function classifierOutput(config: PretrainedConfig, logits: Tensor, labels: Tensor | null, out: BaseModelOutput): SequenceClassifierOutput {
-  const result: SequenceClassifierOutput = { logits };
-  if (labels) result.loss = sequenceClassificationLoss(config, logits, labels);
-  if (out.hiddenStates) result.hiddenStates = out.hiddenStates;
-  if (out.attentions) result.attentions = out.attentions;
-  return result;
 }

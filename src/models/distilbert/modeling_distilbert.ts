@@ -5,13 +5,15 @@
 import * as torch from '../../engine/torch.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../../nn/module.js';
-import { Dropout, Embedding, LayerNorm, Linear, ModuleList } from '../../nn/layers.js';
+import { Dropout, Embedding, LayerNorm, Linear } from '../../nn/layers.js';
 import { getActivation } from '../activations.js';
 import { multiHeadAttention } from '../attention.js';
-import { classifierOutput, embed, runLayers } from '../bert/modeling_bert.js';
-import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutput } from '../bert/modeling_bert.js';
+import { initNormalWeights } from '../initialization.js';
 import { extendedAttentionMask, readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
+import { LayerStack, embed } from '../modeling_layers.js';
+import { classifySequences } from '../modeling_outputs.js';
+import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutputFor } from '../modeling_outputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
 import { DistilBertConfig } from './configuration_distilbert.js';
 
@@ -46,12 +48,12 @@ export class Embeddings extends Module {
     this.registerBuffer('position_ids', torch.arange(config.maxPositionEmbeddings).expand(1, -1), false);
   }
 
-  forward(inputIds: Tensor, positionIds: Tensor | null = null): Tensor {
+  forward(inputIds: Tensor): Tensor {
     const seq = inputIds.size(1);
     if (seq > this.position_embeddings.numEmbeddings) {
       throw new RangeError(`sequence length ${seq} exceeds max_position_embeddings (${this.position_embeddings.numEmbeddings}); truncate the inputs (tokenizer option truncation: true)`);
     }
-    const positions = positionIds ?? this.position_ids.slice(1, 0, seq);
+    const positions = this.position_ids.slice(1, 0, seq);
     const embeddings = embed(this.word_embeddings, inputIds, 'vocab_size').add(embed(this.position_embeddings, positions, 'max_position_embeddings'));
     return this.dropout.forward(this.LayerNorm.forward(embeddings));
   }
@@ -125,34 +127,31 @@ export class TransformerBlock extends Module {
   }
 }
 
-export class Transformer extends Module {
-  layer: ModuleList<TransformerBlock>;
-
+/** The layer stack (transformer.layer.N). */
+export class Transformer extends LayerStack<TransformerBlock> {
   constructor(config: DistilBertConfig) {
-    super();
-    this.layer = new ModuleList(Array.from({ length: config.nLayers }, () => new TransformerBlock(config)));
-  }
-
-  forward(x: Tensor, mask: Tensor | null, want: { hiddenStates: boolean; attentions: boolean }): BaseModelOutput {
-    return runLayers(this.layer, x, mask, want);
+    super(config.nLayers, () => new TransformerBlock(config));
   }
 }
 
 export abstract class DistilBertPreTrainedModel extends PreTrainedModel<DistilBertConfig> {
   static override configClass: typeof PreTrainedModel.configClass = DistilBertConfig;
   static override baseModelPrefix = 'distilbert';
+  /** A BERT tokenizer's token_type_ids are dropped: DistilBERT has no token type embeddings. */
+  static override ignoredInputNames: readonly string[] = ['token_type_ids'];
 
-  /** BERT's _init_weights, then the fixed sinusoidal table when the config asks for it. */
+  /** _init_weights: BERT's arithmetic, then the fixed sinusoidal table when the config asks for it. */
   protected override initWeights(module: Module): void {
-    super.initWeights(module);
+    initNormalWeights(module, this.config.initializerRange);
     if (module instanceof Embeddings && this.config.sinusoidalPosEmbds) sinusoidalEmbeddings_(module.position_embeddings.weight);
   }
 }
 
-/** DistilBERT takes no token type ids; a BERT tokenizer's are ignored. */
-const DISTIL_INPUTS: (keyof ReadInputs)[] = ['inputIds', 'attentionMask', 'positionIds', 'outputHiddenStates', 'outputAttentions'];
-
 export class DistilBertModel extends DistilBertPreTrainedModel {
+  // transformers' DistilBertModel.forward takes no token_type_ids and no position_ids
+  static override forwardInputNames: readonly string[] = ['input_ids', 'attention_mask', 'output_attentions', 'output_hidden_states'];
+  static override labelNames: readonly string[] = [];
+  static override inputEmbeddingsPath = 'embeddings.word_embeddings';
   embeddings: Embeddings;
   transformer: Transformer;
 
@@ -164,12 +163,12 @@ export class DistilBertModel extends DistilBertPreTrainedModel {
   }
 
   forward(inputs: ModelInputs | Tensor): BaseModelOutput {
-    return torch.tidy(() => this.run(readInputs(inputs, this.constructor.name, { accepts: DISTIL_INPUTS, alsoIgnore: ['token_type_ids'] })));
+    return torch.tidy(() => this.run(readInputs(inputs, this)));
   }
 
   run(x: ReadInputs): BaseModelOutput {
     return torch.tidy(() => {
-      const hidden = this.embeddings.forward(x.inputIds, x.positionIds);
+      const hidden = this.embeddings.forward(x.inputIds);
       const mask = x.attentionMask ? extendedAttentionMask(x.attentionMask, hidden.dtype) : null;
       return this.transformer.forward(hidden, mask, {
         hiddenStates: x.outputHiddenStates ?? this.config.outputHiddenStates,
@@ -180,6 +179,8 @@ export class DistilBertModel extends DistilBertPreTrainedModel {
 }
 
 export class DistilBertForSequenceClassification extends DistilBertPreTrainedModel implements SequenceClassification {
+  static override forwardInputNames: readonly string[] = ['input_ids', 'attention_mask', 'labels', 'output_attentions', 'output_hidden_states'];
+  static override labelNames: readonly string[] = ['labels'];
   distilbert: DistilBertModel;
   pre_classifier: Linear;
   classifier: Linear;
@@ -194,14 +195,11 @@ export class DistilBertForSequenceClassification extends DistilBertPreTrainedMod
     this.postInit();
   }
 
-  forward(inputs: ModelInputs & { labels: unknown }): SequenceClassifierOutput & { loss: Tensor };
-  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput;
-  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput {
-    return torch.tidy(() => {
-      const x = readInputs(inputs, this.constructor.name, { accepts: [...DISTIL_INPUTS, 'labels'], alsoIgnore: ['token_type_ids'] });
+  forward<I extends ModelInputs | Tensor>(inputs: I): SequenceClassifierOutputFor<I> {
+    return classifySequences(this, inputs, (x) => {
       const out = this.distilbert.run(x);
       const pooled = this.pre_classifier.forward(out.lastHiddenState.select(1, 0)).relu();
-      return classifierOutput(this.config, this.classifier.forward(this.dropout.forward(pooled)), x.labels, out);
+      return [this.classifier.forward(this.dropout.forward(pooled)), out];
     });
   }
 }

@@ -6,11 +6,11 @@ import * as torch from '../../engine/torch.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../../nn/module.js';
 import { Dropout, Embedding, Linear } from '../../nn/layers.js';
-import { BertEmbeddings, BertModel, classifierOutput } from '../bert/modeling_bert.js';
-import type { SequenceClassification, SequenceClassifierOutput } from '../bert/modeling_bert.js';
+import { BertEmbeddings, BertForSequenceClassification, BertModel, BertPreTrainedModel } from '../bert/modeling_bert.js';
 import type { BertConfig } from '../bert/configuration_bert.js';
-import { readInputs } from '../model_inputs.js';
 import type { ModelInputs } from '../model_inputs.js';
+import { classifySequences } from '../modeling_outputs.js';
+import type { SequenceClassification, SequenceClassifierOutputFor } from '../modeling_outputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
 import { RobertaConfig, XLMRobertaConfig } from './configuration_roberta.js';
 
@@ -43,7 +43,8 @@ export class RobertaEmbeddings extends BertEmbeddings {
   }
 }
 
-export abstract class RobertaPreTrainedModel extends PreTrainedModel<RobertaConfig> {
+/** RoBERTa's family class: BERT's _init_weights (transformers' RobertaPreTrainedModel has the same arithmetic). */
+export abstract class RobertaPreTrainedModel extends BertPreTrainedModel<RobertaConfig> {
   static override configClass: typeof PreTrainedModel.configClass = RobertaConfig;
   static override baseModelPrefix = 'roberta';
 }
@@ -75,6 +76,8 @@ export class RobertaClassificationHead extends Module {
 }
 
 export class RobertaForSequenceClassification extends RobertaPreTrainedModel implements SequenceClassification {
+  static override forwardInputNames = BertForSequenceClassification.forwardInputNames;
+  static override labelNames = BertForSequenceClassification.labelNames;
   roberta: RobertaModel;
   classifier: RobertaClassificationHead;
 
@@ -85,13 +88,10 @@ export class RobertaForSequenceClassification extends RobertaPreTrainedModel imp
     this.postInit();
   }
 
-  forward(inputs: ModelInputs & { labels: unknown }): SequenceClassifierOutput & { loss: Tensor };
-  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput;
-  forward(inputs: ModelInputs | Tensor): SequenceClassifierOutput {
-    return torch.tidy(() => {
-      const x = readInputs(inputs, this.constructor.name);
+  forward<I extends ModelInputs | Tensor>(inputs: I): SequenceClassifierOutputFor<I> {
+    return classifySequences(this, inputs, (x) => {
       const out = this.roberta.run(x);
-      return classifierOutput(this.config, this.classifier.forward(out.lastHiddenState), x.labels, out);
+      return [this.classifier.forward(out.lastHiddenState), out];
     });
   }
 }
