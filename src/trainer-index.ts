@@ -20,10 +20,13 @@ export { writeLossPlot, lossPlotSvg, lossPlotSeries } from './trainer/plot.js';
 export { pyJsonDumps, pyJsonLoads } from './trainer/pyjson.js';
 export * from './metrics/index.js';
 // More of the building blocks (field table, flag parsing, callback hooks, reporting, TensorBoard records)
-export { FIELDS as TRAINING_ARGUMENTS_FIELDS, camelToSnake, snakeToCamel } from './trainer/training_args_fields.js';
-export type { HubStrategy, LogLevel, SchedulerTypeName, TrainingArgumentsFields } from './trainer/training_args_fields.js';
+export { FIELDS as TRAINING_ARGUMENTS_FIELDS } from './trainer/training_args_fields.js';
+export { camelToSnake, snakeToCamel } from './util/case.js';
+export type { HalfPrecisionBackend, HubStrategy, LogLevel, OptimizerName, ReportTo, ReportToSetting, TrainingArgumentsFields } from './trainer/training_args_fields.js';
+export { OPTIMIZER_NAMES } from './trainer/training_args_fields.js';
 export { stringToBool } from './trainer/args_parsing.js';
-export { isFloatKey, writeFileAtomic, type StatefulCallbacks } from './trainer/trainer_state.js';
+export { isFloatKey, type StatefulCallbacks } from './trainer/trainer_state.js';
+export { writeFileAtomic } from './util/atomic.js';
 export { HOOKS, HooksCallback, type CallbackLike, type Hook, type HookResult } from './trainer/callbacks.js';
 export { type ProgressMode } from './trainer/progress.js';
 export { textValue, tfRecord } from './trainer/tensorboard.js';

@@ -1,13 +1,14 @@
 // The training state next to a model's weights, as Accelerate's checkpointing.py keeps it:
 // optimizer (tensors in safetensors, the rest in JSON), scheduler (JSON) and the random
 // generator's state, each process its own RNG file. Safetensors only: loading never runs code.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as torch from '../engine/torch.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { Optimizer, OptimizerStateDict, ParamGroup } from '../optim/optimizer.js';
 import type { LambdaLR } from '../optim/schedulers.js';
+import { writeFileAtomic } from '../util/atomic.js';
 
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const OPTIMIZER_META = 'optimizer.json';
@@ -31,7 +32,7 @@ export function saveOptimizer(opt: Optimizer<ParamGroup>, dir: string): void {
     }
   }
   torch.saveSafetensors(join(dir, OPTIMIZER_FILE), tensors, { format: 'pt' });
-  writeFileSync(join(dir, OPTIMIZER_META), JSON.stringify({ param_groups: sd.param_groups, numbers }, null, 2));
+  writeFileAtomic(join(dir, OPTIMIZER_META), JSON.stringify({ param_groups: sd.param_groups, numbers }, null, 2));
 }
 
 export function loadOptimizer(opt: Optimizer<ParamGroup>, dir: string): void {
@@ -47,7 +48,7 @@ export function loadOptimizer(opt: Optimizer<ParamGroup>, dir: string): void {
 }
 
 export function saveScheduler(scheduler: LambdaLR, dir: string): void {
-  writeFileSync(join(dir, SCHEDULER_FILE), JSON.stringify(scheduler.stateDict()));
+  writeFileAtomic(join(dir, SCHEDULER_FILE), JSON.stringify(scheduler.stateDict()));
 }
 
 export function loadScheduler(scheduler: LambdaLR, dir: string): void {

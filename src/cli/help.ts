@@ -1,6 +1,7 @@
 // `finetune --help`: every option with its default, generated from the option tables (the
 // script's own and TrainingArguments' FIELDS), so that the help cannot drift from the parser.
-import { FIELDS, FIELD_NAMES, camelToSnake, type FieldSpec } from '../trainer/training_args_fields.js';
+import { FIELDS, FIELD_NAMES, type FieldSpec } from '../trainer/training_args_fields.js';
+import { camelToSnake } from '../util/case.js';
 import { SCRIPT_OPTIONS, SCRIPT_OPTION_NAMES } from './options.js';
 
 /** A default as Python prints it (None, True, 3.0, 5e-05), since the names and values are Hugging Face's. */

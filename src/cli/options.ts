@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 
 import { levenshtein, parseArgsFlags, stringToBool } from '../trainer/args_parsing.js';
-import { FIELD_NAMES, camelToSnake, isField, snakeToCamel, type TrainingArgumentsFields } from '../trainer/training_args_fields.js';
+import { FIELD_NAMES, isField, type TrainingArgumentsFields } from '../trainer/training_args_fields.js';
+import { camelToSnake, snakeToCamel } from '../util/case.js';
 
 /** A mistake in how the command was called: reported on stderr with exit code 2, before any work. */
 export class UsageError extends Error {
@@ -76,7 +77,7 @@ function unknownOption(name: string, where: string): UsageError {
 }
 
 function scriptName(flag: string): ScriptOptionName | null {
-  const snake = flag.replace(/-/g, '_').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const snake = camelToSnake(flag.replace(/-/g, '_'));
   return snake in SCRIPT_OPTIONS ? (snake as ScriptOptionName) : null;
 }
 

@@ -1,8 +1,10 @@
 // run_glue.py's main() after argument parsing: data, model, Trainer, then train / evaluate /
 // predict with Hugging Face's result files (train_results.json, eval_results.json,
 // all_results.json, predict_results_<task>.txt).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { writeFileAtomic } from '../util/atomic.js';
 
 import { DataCollatorWithPadding, defaultDataCollator } from '../data/collators.js';
 import type { Tensor } from '../engine/tensor.js';
@@ -24,10 +26,10 @@ export function formatMetrics(split: string, metrics: Metrics): string {
 export function saveMetrics(outputDir: string, split: string, metrics: Metrics): void {
   mkdirSync(outputDir, { recursive: true });
   const sorted = (m: Metrics) => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
-  writeFileSync(join(outputDir, `${split}_results.json`), `${JSON.stringify(sorted(metrics), null, 4)}\n`);
+  writeFileAtomic(join(outputDir, `${split}_results.json`), `${JSON.stringify(sorted(metrics), null, 4)}\n`);
   const allPath = join(outputDir, 'all_results.json');
   const all = existsSync(allPath) ? (JSON.parse(readFileSync(allPath, 'utf8')) as Metrics) : {};
-  writeFileSync(allPath, `${JSON.stringify(sorted({ ...all, ...metrics }), null, 4)}\n`);
+  writeFileAtomic(allPath, `${JSON.stringify(sorted({ ...all, ...metrics }), null, 4)}\n`);
 }
 
 function rows(t: Tensor): number[][] | number[] {
@@ -102,7 +104,7 @@ export async function runPlan(plan: RunPlan): Promise<Record<string, Metrics>> {
     });
     mkdirSync(args.outputDir, { recursive: true });
     const file = join(args.outputDir, `predict_results_${s.task_name ?? 'None'}.txt`);
-    writeFileSync(file, `${lines.join('\n')}\n`);
+    writeFileAtomic(file, `${lines.join('\n')}\n`);
     log(`***** Predict results *****\n  written to ${file} (${logits.length} rows)`);
     results.predict = { predict_samples: logits.length };
   }

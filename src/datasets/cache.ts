@@ -2,9 +2,10 @@
 // HF_DATASETS_CACHE (or ~/.cache/finetune/datasets). Features travel in the schema metadata
 // under Hugging Face's "huggingface" key.
 import * as arrow from 'apache-arrow';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic.js';
 import type { Column } from './columns.js';
 import { featureFromArrow, featuresFromJSON, featuresToJSON, type Features } from './features.js';
 
@@ -34,12 +35,10 @@ export function tableFromColumns(columns: Map<string, Column>, features: Feature
   return new arrow.Table(new arrow.Schema(table.schema.fields, meta), table.batches);
 }
 
-/** Writes atomically (temp file + rename), so a crash never leaves a half-written cache hit. */
+/** Writes atomically, so a crash or a full disk never leaves a half-written cache hit or a stray temporary file. */
 export function writeArrowFile(path: string, columns: Map<string, Column>, features: Features, numRows: number): void {
   const bytes = arrow.tableToIPC(tableFromColumns(columns, features, numRows), 'file');
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  writeFileAtomic(path, bytes);
 }
 
 export function readArrowFile(path: string): { columns: Map<string, Column>; features: Features; numRows: number } {

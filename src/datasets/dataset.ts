@@ -4,7 +4,7 @@
 import { inspect } from 'node:util';
 import { buildColumn, ColumnReader, gatherColumn, type Column } from './columns.js';
 import { ClassLabel, featureEquals, featuresRepr, type Feature, type Features } from './features.js';
-import { hashParts, randomFingerprint, stableStringify } from './fingerprint.js';
+import { hashParts, randomFingerprint, stableStringify } from '../util/fingerprint.js';
 import { formatColumn, formatValue, NO_FORMAT, normalizeFormatType, type Format, type FormatType } from './format.js';
 import { inferFeature } from './infer.js';
 import { Generator } from './random.js';

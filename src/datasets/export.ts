@@ -1,23 +1,21 @@
 // Writing a dataset out: JSON Lines, CSV, Parquet. Parquet files carry Hugging Face's
 // "huggingface" metadata (features), so ClassLabel names survive a round trip through Python.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { writeFileAtomic } from '../util/atomic.js';
 import type { Dataset } from './dataset.js';
 import { ClassLabel, featuresToJSON, Sequence, Value, type Feature } from './features.js';
 
-function prepare(path: string): string {
-  const full = resolve(path);
-  mkdirSync(dirname(full), { recursive: true });
-  return full;
+/** Writes a whole export atomically (creating its folder): a failed export leaves no partial file. */
+function writeExport(path: string, data: string | Uint8Array): void {
+  writeFileAtomic(resolve(path), data, { mkdir: true });
 }
 
 /** JSON Lines by default (Hugging Face's `to_json`); `lines: false` writes one JSON array. */
 export function toJson(ds: Dataset, path: string, options: { lines?: boolean } = {}): number {
   const rows = ds.toList();
   const text = options.lines === false ? `${JSON.stringify(rows)}\n` : rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
-  const full = prepare(path);
-  writeFileSync(full, text);
+  writeExport(path, text);
   return Buffer.byteLength(text);
 }
 
@@ -33,7 +31,7 @@ export function toCsv(ds: Dataset, path: string, options: { delimiter?: string; 
   if (options.header ?? true) lines.push(names.map(quote).join(sep));
   for (const row of ds.toList()) lines.push(names.map((n) => quote(row[n])).join(sep));
   const text = lines.length ? `${lines.join('\n')}\n` : '';
-  writeFileSync(prepare(path), text);
+  writeExport(path, text);
   return Buffer.byteLength(text);
 }
 
@@ -92,6 +90,6 @@ export function toParquet(ds: Dataset, path: string): number {
     schema: schema as never,
     kvMetadata: [{ key: 'huggingface', value: JSON.stringify({ info: { features: featuresToJSON(features) } }) }],
   });
-  writeFileSync(prepare(path), new Uint8Array(bytes));
+  writeExport(path, new Uint8Array(bytes));
   return bytes.byteLength;
 }

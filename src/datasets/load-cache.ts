@@ -1,10 +1,11 @@
 // The cache of loaded datasets (as Hugging Face keeps its Arrow conversion of raw files):
 // each split's table in an Arrow file keyed by the builder, its options and the source files'
 // paths, sizes and modification times, so a re-run skips parsing.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../util/atomic.js';
 import { cachePath, isCachingEnabled, readArrowFile, writeArrowFile } from './cache.js';
-import { hashParts, stableStringify } from './fingerprint.js';
+import { hashParts, stableStringify } from '../util/fingerprint.js';
 import type { SplitData } from './loaders/table.js';
 
 export interface CachedSplit {
@@ -58,5 +59,5 @@ export function writeLoadCache(key: string, splits: Record<string, CachedSplit>)
     writeArrowFile(file, data.columns, data.features, data.numRows);
     entries[split] = { file, fingerprint };
   }
-  writeFileSync(cachePath(`finetune-load-${key}.json`), JSON.stringify(entries));
+  writeFileAtomic(cachePath(`finetune-load-${key}.json`), JSON.stringify(entries));
 }

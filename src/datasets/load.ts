@@ -4,11 +4,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { listHubFiles, resolveHubFile } from '../hub/resolve.js';
-import { normalizeOptions } from '../tokenizers/options.js';
+import { normalizeOptions } from '../util/options.js';
 import { Dataset } from './dataset.js';
 import { DatasetDict } from './dataset-dict.js';
 import type { Features } from './features.js';
-import { hashParts, stableStringify } from './fingerprint.js';
+import { hashParts, stableStringify } from '../util/fingerprint.js';
 import { DataFileError } from './io/errors.js';
 import { NO_FORMAT } from './format.js';
 import { loadNsmcFile, loadTextFolder, NSMC_FILES, type FolderOptions } from './loaders/builtin.js';

@@ -1,15 +1,16 @@
 // Dataset.map and Dataset.filter. map runs a function over rows or batches and caches the
 // resulting table on disk, keyed by the input's fingerprint, the function's source, its
 // options and the fingerprints of tokenizers it calls (recorded while it runs).
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic.js';
 import { BatchEncoding, type Ragged } from '../tokenizers/batch-encoding.js';
 import { isTensor } from '../tokenizers/tensors.js';
-import { normalizeOptions } from '../tokenizers/options.js';
+import { normalizeOptions } from '../util/options.js';
 import { cachePath, isCachingEnabled, readArrowFile, writeArrowFile } from './cache.js';
 import { buildColumn, buildRaggedColumn, gatherColumn, type Column } from './columns.js';
 import { Dataset, unknownColumn, type Batch, type Row } from './dataset.js';
 import { Sequence, Value, type Feature, type Features } from './features.js';
-import { hashParts, runRecordingDependencies, stableStringify } from './fingerprint.js';
+import { hashParts, runRecordingDependencies, stableStringify } from '../util/fingerprint.js';
 import { inferFeature, OPTIMIZED_COLUMNS } from './infer.js';
 
 export interface MapOptions {
@@ -215,7 +216,7 @@ export async function mapDataset(ds: Dataset, fn: MapFunction, options: MapOptio
   if (useCache) {
     const file = cachePath(`finetune-map-${key}.arrow`);
     writeArrowFile(file, columns, features, numRows);
-    writeFileSync(indexPath, JSON.stringify({ written: new Date().toISOString(), fn: fn.toString().slice(0, 500) }));
+    writeFileAtomic(indexPath, JSON.stringify({ written: new Date().toISOString(), fn: fn.toString().slice(0, 500) }));
     cacheFiles = [file];
   }
   return new Dataset({ ...ds.state, columns, features, numRows, indices: null, fingerprint: key, cacheFiles });

@@ -4,7 +4,7 @@
 import { ClassLabel } from './features.js';
 import type { Dataset } from './dataset.js';
 import { Generator } from './random.js';
-import { normalizeOptions } from '../tokenizers/options.js';
+import { normalizeOptions } from '../util/options.js';
 
 export interface TrainTestSplitOptions {
   testSize?: number;

@@ -126,7 +126,7 @@ function sizeAndOptions<O>(args: (ShapeArg | O | undefined)[]): [number[], O] {
 const OPTION_KEYS = new Set(['dtype', 'device', 'requiresGrad']);
 
 type SizeFactory = (...args: (ShapeArg | TensorOptions)[]) => Tensor;
-function sizeFactory(op: string): SizeFactory {
+function sizeFactory(op: 'zeros' | 'ones' | 'empty' | 'rand' | 'randn'): SizeFactory {
   return (...args) => {
     const [shape, o] = sizeAndOptions<TensorOptions>(args);
     // An options object with no known key is most likely a mistaken shape: say so.
@@ -168,15 +168,15 @@ export function eye(n: number, m: number | TensorOptions = n, o: TensorOptions =
 
 /** randint(high, shape) or randint(low, high, shape): integers in [low, high), int64 by default. */
 export function randint(lowOrHigh: number, highOrShape: number | readonly number[], shapeOrOptions?: readonly number[] | TensorOptions, options: TensorOptions = {}): Tensor {
-  if (Array.isArray(highOrShape)) return N.randint(0, lowOrHigh, highOrShape, (shapeOrOptions as TensorOptions | undefined)?.dtype, (shapeOrOptions as TensorOptions | undefined)?.device);
-  return N.randint(lowOrHigh, highOrShape, shapeOrOptions, options.dtype, options.device);
+  if (typeof highOrShape !== 'number') return N.randint(0, lowOrHigh, highOrShape, (shapeOrOptions as TensorOptions | undefined)?.dtype, (shapeOrOptions as TensorOptions | undefined)?.device);
+  return N.randint(lowOrHigh, highOrShape, shapeOrOptions as readonly number[], options.dtype, options.device);
 }
 
 export function randperm(n: number, o: TensorOptions = {}): Tensor {
   return N.randperm(n, o.dtype, o.device, o.requiresGrad);
 }
 
-function likeFactory(op: string) {
+function likeFactory(op: 'zerosLike' | 'onesLike' | 'emptyLike' | 'randLike' | 'randnLike') {
   return (t: Tensor, o: TensorOptions = {}): Tensor => N[op](t, o.dtype, o.device, o.requiresGrad);
 }
 export const zerosLike = likeFactory('zerosLike');

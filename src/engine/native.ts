@@ -1,5 +1,5 @@
 // Loads the native addon (built by `npm ci` into build/Release). Every op is a plain
-// function taking tensors and JavaScript values; see native/src/binding.h.
+// function taking tensors and JavaScript values (native/src/binding.h), typed by native-ops.ts.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,14 +9,17 @@ if (!existsSync(addonPath)) {
   throw new Error(`finetune: the native addon is not built (${addonPath} is missing); run \`npm ci\` or \`npm run build:native\``);
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type NativeFn = (...args: any[]) => any;
-export interface NativeAddon {
-  TensorBase: new () => object;
-  setTensorClass(cls: new () => object): void;
-  dispose(t: object): void;
-  isDisposed(t: object): boolean;
-  [op: string]: any;
-}
+import type { NativeBindingFunctions, NativeOpName, NativeOps } from './native-ops.js';
 
-export const N: NativeAddon & Record<string, NativeFn> = createRequire(import.meta.url)(addonPath);
+export type { NativeOpName, NativeOps } from './native-ops.js';
+export type NativeAddon = NativeOps & NativeBindingFunctions;
+
+export const N: NativeAddon = createRequire(import.meta.url)(addonPath);
+
+/**
+ * Calls the op `name` with arguments the op itself checks: for the generic Tensor methods
+ * (x.op(...args) → N.op(x, ...args)), whose names are still checked against NativeOps.
+ */
+export function callOp(name: NativeOpName, ...args: unknown[]): unknown {
+  return (N[name] as (...a: unknown[]) => unknown)(...args);
+}

@@ -1,9 +1,10 @@
 // The safetensors format (https://huggingface.co/docs/safetensors): an 8-byte little-endian
 // header length, a JSON header {name: {dtype, shape, data_offsets}, __metadata__}, then the
 // tensors' bytes. Loading validates the whole header before any tensor is created; saving
-// writes a temporary file and renames it, so a crash never leaves a half-written file.
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+// goes through writeFileAtomic, so a crash never leaves a half-written file.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
+import { writeFileAtomic } from '../util/atomic.js';
 
 import type { DType } from './dtype.js';
 import { itemSize } from './dtype.js';
@@ -195,25 +196,9 @@ export function saveSafetensors(path: string, tensors: Record<string, Tensor>, m
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(json.length));
 
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  let fd: number;
   try {
-    fd = openSync(temporary, 'w');
+    writeFileAtomic(path, [length, json, ...payloads]);
   } catch (error) {
-    throw new SafetensorsError(path, `cannot write: ${(error as Error).message}`, error);
-  }
-  let open = true;
-  try {
-    for (const chunk of [length, json, ...payloads]) {
-      for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written, chunk.length - written);
-    }
-    fsyncSync(fd);
-    open = false;
-    closeSync(fd);
-    renameSync(temporary, path);
-  } catch (error) {
-    if (open) try { closeSync(fd); } catch { /* nothing more to do */ }
-    rmSync(temporary, { force: true });
-    throw new SafetensorsError(path, `cannot write: ${(error as Error).message}`, error);
+    throw new SafetensorsError(path, `cannot write: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`, error);
   }
 }

@@ -1,7 +1,7 @@
 // Tensor methods for the ops. Each family is implemented by one generator over the native
 // op of the same name; the interface below gives the PyTorch-shaped signatures.
 import type { DType } from './dtype.js';
-import { N } from './native.js';
+import { callOp, N, type NativeOpName } from './native.js';
 import { Tensor } from './tensor.js';
 import type { Scalar } from './tensor.js';
 
@@ -106,18 +106,18 @@ function method(name: string, impl: (this: Tensor, ...args: any[]) => unknown): 
 }
 
 /** x.op(...args) → N.op(x, ...args) */
-function returning(...names: string[]): void {
-  for (const name of names) method(name, function (...args) { return N[name](this, ...args); });
+function returning(...names: NativeOpName[]): void {
+  for (const name of names) method(name, function (...args) { return callOp(name, this, ...args); });
 }
 
 /** x.op_(...args) → N.op_(x, ...args); returns x */
-function inPlace(...names: string[]): void {
-  for (const name of names) method(name, function (...args) { N[name](this, ...args); return this; });
+function inPlace(...names: NativeOpName[]): void {
+  for (const name of names) method(name, function (...args) { callOp(name, this, ...args); return this; });
 }
 
 /** x.op(...shape) with varargs or one array, as PyTorch takes sizes. */
-function sized(...names: string[]): void {
-  for (const name of names) method(name, function (...args: ShapeArg[]) { return N[name](this, flatShape(args)); });
+function sized(...names: NativeOpName[]): void {
+  for (const name of names) method(name, function (...args: ShapeArg[]) { return callOp(name, this, flatShape(args)); });
 }
 
 function valuesIndices(pair: Tensor[]): ValuesIndices {
@@ -125,8 +125,9 @@ function valuesIndices(pair: Tensor[]): ValuesIndices {
 }
 
 const UNARY = ['neg', 'abs', 'exp', 'log', 'log2', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'relu', 'erf',
-  'erfinv', 'sin', 'cos', 'floor', 'ceil', 'round', 'trunc', 'sign', 'reciprocal', 'square', 'logicalNot'];
-const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'remainder', 'fmod', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+  'erfinv', 'sin', 'cos', 'floor', 'ceil', 'round', 'trunc', 'sign', 'reciprocal', 'square', 'logicalNot'] as const;
+const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'remainder', 'fmod', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+const inPlaceName = <T extends string>(n: T) => `${n}_` as const;
 
 returning(...UNARY, ...BINARY, 'silu', 'isnan', 'isinf', 'isfinite', 'gelu', 'softplus', 'leakyRelu', 'clamp',
   'maximum', 'minimum', 'logicalAnd', 'logicalOr', 'logicalXor', 'lerp', 'addcmul', 'addcdiv', 'maskedFill',
@@ -134,7 +135,7 @@ returning(...UNARY, ...BINARY, 'silu', 'isnan', 'isinf', 'isfinite', 'gelu', 'so
   'allclose', 'matmul', 'mm', 'bmm', 'outer', 'transpose', 't', 'squeeze', 'unsqueeze', 'flatten', 'unflatten',
   'movedim', 'narrow', 'slice', 'select', 'indexSelect', 'index', 'gather', 'scatter', 'scatterAdd', 'maskedSelect',
   'nonzero', 'split', 'chunk', 'unbind', 'tril', 'triu', 'sum', 'mean', 'prod');
-inPlace(...UNARY.map((n) => n + '_'), ...BINARY.map((n) => n + '_'), 'clamp_', 'maskedFill_', 'fill_', 'zero_',
+inPlace(...UNARY.map(inPlaceName), ...BINARY.map(inPlaceName), 'clamp_', 'maskedFill_', 'fill_', 'zero_',
   'uniform_', 'normal_', 'bernoulli_', 'indexPut_', 'scatter_');
 sized('reshape', 'view', 'permute', 'expand', 'repeat', 'flip');
 

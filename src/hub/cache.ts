@@ -9,10 +9,11 @@
 //
 // Settings are read from the environment at each call (not at import), as Python reads its
 // constants, so that HF_HOME & co. set by a program or a test take effect.
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
+import { isTemporaryName, replaceAtomically, writeFileAtomic } from '../util/atomic.js';
 import { HubError } from './resolve.js';
 
 export type RepoType = 'model' | 'dataset' | 'space';
@@ -107,8 +108,7 @@ export class RepoCache {
     checkRelativePath('revision', revision);
     const path = join(this.root, 'refs', ...revision.split('/'));
     if (existsSync(path) && readFileSync(path, 'utf8') === commit) return;
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, commit);
+    writeFileAtomic(path, commit, { mkdir: true });
   }
 
   /** The cached file for a revision, `'missing'` if the cache knows it does not exist, else null. */
@@ -123,8 +123,7 @@ export class RepoCache {
 
   markMissing(commit: string, filename: string): void {
     const path = join(this.root, '.no_exist', commit, ...filename.split('/'));
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, '');
+    writeFileAtomic(path, '', { mkdir: true });
   }
 
   /** Points snapshots/<commit>/<filename> at a blob: a relative symlink, or a copy where links fail. */
@@ -138,9 +137,7 @@ export class RepoCache {
     try {
       symlinkSync(relative(dirname(pointer), blob), pointer);
     } catch {
-      const temporary = `${pointer}.tmp-${process.pid}`;
-      copyFileSync(blob, temporary);
-      renameSync(temporary, pointer);
+      replaceAtomically(pointer, (temporary) => copyFileSync(blob, temporary));
     }
     return pointer;
   }
@@ -152,6 +149,7 @@ export class RepoCache {
     const out: string[] = [];
     const walk = (d: string, prefix: string): void => {
       for (const name of readdirSync(d).sort()) {
+        if (isTemporaryName(name)) continue; // left by a crash mid-copy
         const full = join(d, name);
         if (statSync(full, { throwIfNoEntry: false })?.isDirectory()) walk(full, `${prefix}${name}/`);
         else if (existsSync(full)) out.push(`${prefix}${name}`);

@@ -2,10 +2,11 @@
 // uses, so either side resumes the other's partial file), resumed with a Range request after a
 // dropped connection, and renamed onto `blobs/<etag>` only once complete, so the cache never
 // holds a partial blob under its final name.
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+import { renameDurable } from '../util/atomic.js';
 import { headersFor, request, responseError, type FileMetadata, type RequestContext } from './http.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { HubError } from './resolve.js';
@@ -64,7 +65,7 @@ async function download(ctx: RequestContext, meta: FileMetadata, blob: string, o
     rmSync(incomplete, { force: true });
     throw new HubError(`${options.label}: consistency check failed: the file should have ${expected} bytes but ${got} arrived`, 'OTHER');
   }
-  renameSync(incomplete, blob);
+  renameDurable(incomplete, blob);
   progress.done();
 }
 

@@ -1,6 +1,7 @@
 // Hugging Face `evaluate`'s metric objects: load(name, config) → metric with compute(), add(),
 // addBatch(), the same input and keyword names (snake_case or camelCase) and the same result
 // dicts, computed by the sklearn/scipy ports in this folder. combine() merges several metrics.
+import { camelToSnake } from '../util/case.js';
 import { accuracyScore, f1Score, matthewsCorrcoef, precisionScore, recallScore } from './classification.js';
 import type { Average, ZeroDivision } from './classification.js';
 import { pearsonr, spearmanr } from './correlation.js';
@@ -124,8 +125,6 @@ const SPECS: Record<MetricName, Spec> = {
   glue: { configs: [...GLUE_CONFIGS], predictionsName: 'predictions', kwargs: [], compute: (p, r, _kw, config) => glue(config, p, r) },
 };
 
-const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
 /** A loaded metric: compute() at once, or add()/addBatch() per batch then compute(). */
 export class Metric {
   private predictions: unknown[] = [];
@@ -146,7 +145,7 @@ export class Metric {
     let references: unknown;
     const kwargs: Kwargs = {};
     for (const [key, value] of Object.entries(args)) {
-      const k = snake(key);
+      const k = camelToSnake(key);
       // `predictions` is also taken for roc_auc's prediction_scores: the Trainer's computeMetrics passes predictions
       if (k === 'predictions' || k === 'prediction_scores') predictions = value;
       else if (k === 'references') references = value;
@@ -233,7 +232,7 @@ export class CombinedEvaluations {
     const out: MetricResult = {};
     const results = this.metrics.map((m) => {
       // each metric gets the inputs and only the keyword arguments it takes, as evaluate does
-      const own = Object.fromEntries(Object.entries(args).filter(([k]) => ['predictions', 'prediction_scores', 'references', ...m.kwargNames].includes(snake(k))));
+      const own = Object.fromEntries(Object.entries(args).filter(([k]) => ['predictions', 'prediction_scores', 'references', ...m.kwargNames].includes(camelToSnake(k))));
       return m.compute(own);
     });
     const seen = new Map<string, number>();

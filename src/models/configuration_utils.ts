@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { resolveHubFile } from '../hub/resolve.js';
-import { atomicWriteFile } from './files.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { logger } from './logging.js';
 
 export const CONFIG_NAME = 'config.json';
@@ -244,7 +244,7 @@ export class PretrainedConfig {
 
   /** Writes config.json into a folder (created if needed), atomically. */
   async savePretrained(dir: string): Promise<void> {
-    await atomicWriteFile(join(dir, CONFIG_NAME), this.toJsonString());
+    writeFileAtomic(join(dir, CONFIG_NAME), this.toJsonString(), { mkdir: true });
   }
 
   /** A deep copy (same class, same unknown fields). */

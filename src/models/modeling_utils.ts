@@ -19,7 +19,7 @@ import { CONFIG_NAME, PretrainedConfig } from './configuration_utils.js';
 import type { ConfigOptions } from './configuration_utils.js';
 import { logger } from './logging.js';
 import { SAFE_WEIGHTS_NAME, loadCheckpoint } from './checkpoint.js';
-import { stageFile } from './files.js';
+import { stageFile } from '../util/atomic.js';
 import { reportLoading } from './loading_report.js';
 import { dropTiedCopies, sharedParameterGroups, tieOrCloneWeights } from './tied_weights.js';
 

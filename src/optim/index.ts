@@ -5,5 +5,5 @@ export { Adam, AdamW } from './adamw.js';
 export type { AdamGroup, AdamOptions } from './adamw.js';
 export { SGD } from './sgd.js';
 export type { SGDGroup } from './sgd.js';
-export { LambdaLR, getScheduler, scheduleLambdas } from './schedulers.js';
-export type { SchedulerType, SchedulerOptions, LrLambda } from './schedulers.js';
+export { HF_SCHEDULER_TYPES, LambdaLR, SCHEDULER_TYPES, getScheduler, scheduleLambdas } from './schedulers.js';
+export type { HfSchedulerType, SchedulerType, SchedulerOptions, LrLambda } from './schedulers.js';

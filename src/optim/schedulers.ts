@@ -48,8 +48,18 @@ export class LambdaLR {
   }
 }
 
-export type SchedulerType =
-  | 'linear' | 'cosine' | 'cosine_with_restarts' | 'polynomial' | 'constant' | 'constant_with_warmup' | 'inverse_sqrt';
+/** Every value of Hugging Face's SchedulerType (transformers.trainer_utils), known or not here. */
+export const HF_SCHEDULER_TYPES = [
+  'linear', 'cosine', 'cosine_with_restarts', 'polynomial', 'constant', 'constant_with_warmup',
+  'inverse_sqrt', 'reduce_lr_on_plateau', 'cosine_with_min_lr', 'warmup_stable_decay',
+] as const;
+export type HfSchedulerType = (typeof HF_SCHEDULER_TYPES)[number];
+
+/** The schedulers getScheduler implements: TrainingArguments.lrSchedulerType's values. */
+export const SCHEDULER_TYPES = [
+  'linear', 'cosine', 'cosine_with_restarts', 'polynomial', 'constant', 'constant_with_warmup', 'inverse_sqrt',
+] as const satisfies readonly HfSchedulerType[];
+export type SchedulerType = (typeof SCHEDULER_TYPES)[number];
 
 export interface SchedulerOptions {
   numWarmupSteps?: number;
@@ -91,13 +101,13 @@ export const scheduleLambdas = {
     const scale = timescale ?? (w || 10_000);
     return (step) => (step < w ? warmup(step, w) : 1 / Math.sqrt((step + scale - w) / scale));
   },
-};
+} satisfies Record<SchedulerType, (...args: never[]) => LrLambda>;
 
 /** transformers.get_scheduler(name, optimizer, num_warmup_steps, num_training_steps). */
 export function getScheduler(name: SchedulerType, optimizer: Optimizer<ParamGroup>, options: SchedulerOptions = {}): LambdaLR {
   const { numWarmupSteps: w, numTrainingSteps: total, schedulerSpecificKwargs: kw = {}, lastEpoch = -1 } = options;
-  if (!(name in scheduleLambdas)) {
-    throw new Error(`unknown scheduler '${name}'; expected one of ${Object.keys(scheduleLambdas).join(', ')}`);
+  if (!(SCHEDULER_TYPES as readonly string[]).includes(name)) {
+    throw new Error(`unknown scheduler '${name}'; expected one of ${SCHEDULER_TYPES.join(', ')}`);
   }
   if (name === 'constant') return new LambdaLR(optimizer, scheduleLambdas.constant(), lastEpoch);
   if (w === undefined) throw new Error(`${name} requires \`numWarmupSteps\`, please provide that argument.`);

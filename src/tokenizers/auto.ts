@@ -1,4 +1,5 @@
 // AutoTokenizer.fromPretrained and the class-named loaders, as in Hugging Face transformers.
+import { camelToSnake } from '../util/case.js';
 import { modelType, readTokenizerFiles } from './files.js';
 import { PreTrainedTokenizerFast } from './tokenizer.js';
 
@@ -17,7 +18,7 @@ function overridesFrom(options: Record<string, unknown>): Record<string, unknown
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (key === 'revision' || value === undefined) continue;
-    out[key.replace(/([A-Z])/g, '_$1').toLowerCase()] = value;
+    out[camelToSnake(key)] = value;
   }
   return out;
 }

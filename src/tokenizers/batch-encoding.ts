@@ -3,6 +3,7 @@
 // readable in camelCase, plus the library's Encoding objects for word/char alignment.
 import type { Encoding } from 'tokenizers';
 import type { Tensor } from '../engine/tensor.js';
+import { camelToSnake } from '../util/case.js';
 
 /** Variable-length integer rows stored flat: row i is values[offsets[i] .. offsets[i+1]). */
 export interface Ragged {
@@ -23,18 +24,10 @@ export function raggedToArrays(r: Ragged): number[][] {
   return rows;
 }
 
-const CAMEL: Record<string, string> = {
-  inputIds: 'input_ids',
-  tokenTypeIds: 'token_type_ids',
-  attentionMask: 'attention_mask',
-  specialTokensMask: 'special_tokens_mask',
-  offsetMapping: 'offset_mapping',
-  overflowToSampleMapping: 'overflow_to_sample_mapping',
-};
+/** The camelCase getters, each also readable by its Hugging Face name. */
+const CAMEL_GETTERS = ['inputIds', 'tokenTypeIds', 'attentionMask', 'specialTokensMask', 'offsetMapping', 'overflowToSampleMapping'] as const;
 
-export function snakeKey(key: string): string {
-  return CAMEL[key] ?? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
+export const snakeKey = camelToSnake;
 
 export interface BatchEncodingInit {
   /** Plain values, stored as given (arrays or tensors). */
@@ -154,4 +147,4 @@ export class BatchEncoding<V extends EncodedValue = EncodedValue> {
 }
 
 // Hugging Face names of the camelCase getters, so `inputs.input_ids` also reads.
-export const HF_KEYS = Object.values(CAMEL);
+export const HF_KEYS = CAMEL_GETTERS.map(camelToSnake);

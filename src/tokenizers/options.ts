@@ -22,26 +22,13 @@ export interface EncodeOptions {
   returnLength?: boolean;
 }
 
-const KNOWN = new Set([
+/** The options a tokenizer call takes (camelCase; normalizeOptions also accepts snake_case). */
+export const ENCODE_OPTIONS: ReadonlySet<string> = new Set([
   'addSpecialTokens', 'padding', 'truncation', 'maxLength', 'stride', 'padToMultipleOf', 'paddingSide', 'returnTensors',
   'returnTokenTypeIds', 'returnAttentionMask', 'returnOverflowingTokens', 'returnSpecialTokensMask', 'returnOffsetsMapping',
   'returnLength', 'verbose',
 ]);
 
-function camel(key: string): string {
-  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** Accepts `max_length` as well as `maxLength`; unknown options are an error, not ignored. */
-export function normalizeOptions<T extends object>(options: object | undefined, known: Set<string> = KNOWN, where = 'tokenizer'): T {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options ?? {})) {
-    const k = camel(key);
-    if (!known.has(k)) throw new TypeError(`${where}: unknown option '${key}'; known options: ${[...known].join(', ')}`);
-    if (value !== undefined) out[k] = value;
-  }
-  return out as T;
-}
 
 /** Hugging Face's stand-in for "no maximum length" (int(1e30)). */
 export const VERY_LARGE_INTEGER = 1e30;

@@ -2,7 +2,8 @@
 // behind DataCollatorWithPadding. Pure JavaScript over typed arrays (no library call).
 import type { Tensor } from '../engine/tensor.js';
 import { BatchEncoding } from './batch-encoding.js';
-import { normalizeOptions, VERY_LARGE_INTEGER, type PaddingStrategy, type Side } from './options.js';
+import { normalizeOptions } from '../util/options.js';
+import { VERY_LARGE_INTEGER, type PaddingStrategy, type Side } from './options.js';
 import { getTorch, isTensor, numbersToTensor } from './tensors.js';
 
 export interface PadOptions {

@@ -1,7 +1,8 @@
 // savePretrained: the files Hugging Face writes for a fast tokenizer, so that Python's
 // AutoTokenizer.from_pretrained and ours both load the directory.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { replaceAtomically, writeFileAtomic } from '../util/atomic.js';
 import type { PreTrainedTokenizerFast } from './tokenizer.js';
 
 export function saveTokenizer(tok: PreTrainedTokenizerFast, dir: string): string[] {
@@ -9,11 +10,11 @@ export function saveTokenizer(tok: PreTrainedTokenizerFast, dir: string): string
   mkdirSync(out, { recursive: true });
   const written: string[] = [];
   const write = (name: string, text: string): void => {
-    writeFileSync(join(out, name), text);
+    writeFileAtomic(join(out, name), text);
     written.push(join(out, name));
   };
   // The caller has switched truncation and padding off, so they are not saved as defaults.
-  tok.backendTokenizer.save(join(out, 'tokenizer.json'), true);
+  replaceAtomically(join(out, 'tokenizer.json'), (temporary) => tok.backendTokenizer.save(temporary, true));
   written.push(join(out, 'tokenizer.json'));
   const config: Record<string, unknown> = {
     tokenizer_class: tok.tokenizerClass,

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { AddedToken, Tokenizer as NativeTokenizer, type Encoding } from 'tokenizers';
 import type { Tensor } from '../engine/tensor.js';
-import { recordFingerprintDependency } from '../datasets/fingerprint.js';
+import { camelToSnake } from '../util/case.js';
+import { recordFingerprintDependency } from '../util/fingerprint.js';
 import type { BatchEncoding } from './batch-encoding.js';
 import { checkTexts, encodingsToBatch } from './outputs.js';
 import { checkSpecialIds, inferTokenizerClass, singleSequenceTypeIdsAreZero } from './tokenizer-json.js';
@@ -13,7 +14,8 @@ import { Callable } from './callable.js';
 import type { TokenizerFiles } from './files.js';
 import { knownModelDefaults, modelType } from './files.js';
 import { SettingsGate } from './gate.js';
-import { normalizeOptions, resolveSettings, VERY_LARGE_INTEGER, type EncodeOptions, type ResolvedSettings, type Side } from './options.js';
+import { normalizeOptions } from '../util/options.js';
+import { ENCODE_OPTIONS, resolveSettings, VERY_LARGE_INTEGER, type EncodeOptions, type ResolvedSettings, type Side } from './options.js';
 import { padEncodings, type PadOptions } from './pad.js';
 import { resolveSpecialTokens, SPECIAL_ROLES, tokenContent, type AddedTokenInfo, type SpecialRole } from './special-tokens.js';
 import { toIdList } from './tensors.js';
@@ -183,7 +185,7 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
   addSpecialTokens(map: Record<string, string | string[]>): number {
     let added = 0;
     for (const [rawKey, value] of Object.entries(map)) {
-      const key = rawKey.replace(/([A-Z])/g, '_$1').toLowerCase();
+      const key = camelToSnake(rawKey);
       if (key === 'additional_special_tokens') {
         const tokens = (Array.isArray(value) ? value : [value]).map((t) => tokenContent(t) as string);
         added += this.addTokens(tokens, { special: true });
@@ -201,7 +203,7 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
   // ----- encoding -------------------------------------------------------------------------
   protected async _call(text: Text | Text[], pairOrOptions?: unknown, maybeOptions?: EncodeOptions): Promise<BatchEncoding> {
     const pairGiven = typeof pairOrOptions === 'string' || Array.isArray(pairOrOptions) || pairOrOptions === null;
-    const options = normalizeOptions<EncodeOptions>((pairGiven ? maybeOptions : pairOrOptions ?? maybeOptions) as object | undefined);
+    const options = normalizeOptions<EncodeOptions>((pairGiven ? maybeOptions : pairOrOptions ?? maybeOptions) as object | undefined, ENCODE_OPTIONS, 'tokenizer');
     const pair = pairGiven ? (pairOrOptions as PairArg) : undefined;
     const batched = Array.isArray(text);
     const texts = checkTexts(text, 'text');

@@ -2,7 +2,8 @@
 // type coercion as Hugging Face's HfArgumentParser does it, and errors that name the field and
 // suggest the closest real names for a misspelt one.
 import type { FieldName, FieldSpec, TrainingArgumentsFields } from './training_args_fields.js';
-import { FIELDS, FIELD_NAMES, camelToSnake, isField, snakeToCamel } from './training_args_fields.js';
+import { camelToSnake, snakeToCamel } from '../util/case.js';
+import { FIELDS, FIELD_NAMES, isField } from './training_args_fields.js';
 
 /** transformers.hf_argparser.string_to_bool. */
 export function stringToBool(v: string | boolean): boolean {

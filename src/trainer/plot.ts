@@ -1,9 +1,7 @@
 // The curve file written at the end of training: a self-contained SVG (no scripts, fonts or
 // external files) with the training and evaluation loss against the step and, beside it, the
 // evaluation metrics — read straight from trainer_state's log_history.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-
+import { writeFileAtomic } from '../util/atomic.js';
 import type { LogEntry } from './trainer_state.js';
 
 export interface Series {
@@ -99,7 +97,6 @@ export function lossPlotSvg(logHistory: readonly LogEntry[], options: LossPlotOp
 /** Writes lossPlotSvg(logHistory) to outPath (e.g. `${outputDir}/loss_curve.svg`). */
 export function writeLossPlot(logHistory: readonly LogEntry[], outPath: string, options: LossPlotOptions = {}): string {
   const svg = lossPlotSvg(logHistory, options);
-  mkdirSync(dirname(outPath), { recursive: true });
-  writeFileSync(outPath, svg);
+  writeFileAtomic(outPath, svg, { mkdir: true });
   return outPath;
 }

@@ -9,6 +9,7 @@ import type { CallbackEvent } from './callbacks.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import { TensorBoardCallback } from './tensorboard.js';
 import type { TrainingArguments } from './training_args.js';
+import type { ReportTo } from './training_args_fields.js';
 import type { LogEntry, TrainerControl, TrainerState } from './trainer_state.js';
 import { isFloatKey } from './trainer_state.js';
 
@@ -45,14 +46,17 @@ export class JsonlCallback extends TrainerCallback {
 }
 
 /** The callbacks for args.reportTo (already normalised to a list by TrainingArguments). */
-export const INTEGRATION_TO_CALLBACK: Record<string, new () => TrainerCallback> = {
+const isReportTo = (name: string): name is ReportTo => Object.hasOwn(INTEGRATION_TO_CALLBACK, name);
+
+export const INTEGRATION_TO_CALLBACK: Record<ReportTo, new () => TrainerCallback> = {
   tensorboard: TensorBoardCallback,
   jsonl: JsonlCallback,
 };
 
+/** Names from JavaScript or a config file are checked here too, as Hugging Face checks them. */
 export function getReportingIntegrationCallbacks(reportTo: readonly string[]): (new () => TrainerCallback)[] {
   return reportTo.map((name) => {
-    const cls = INTEGRATION_TO_CALLBACK[name];
+    const cls = isReportTo(name) ? INTEGRATION_TO_CALLBACK[name] : undefined;
     if (!cls) throw new Error(`${name} is not supported, only ${Object.keys(INTEGRATION_TO_CALLBACK).join(', ')} are supported.`);
     return cls;
   });

@@ -1,8 +1,11 @@
 // Checkpoints as Hugging Face lays them out: outputDir/checkpoint-<step>/ with the model
 // (model.safetensors + config.json), the optimizer, scheduler and RNG state, trainer_state.json
 // and training_args.json. A checkpoint is written into a temporary folder and renamed into
-// place, so a crash mid-save never leaves a half checkpoint that a resume would pick up.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// place, and a rotated one is renamed to a temporary name before it is deleted, so a kill at
+// any moment leaves only complete checkpoint-<step> folders (or clearly temporary ones).
+// Folders that are incomplete all the same (copied by hand, damaged) are passed over, with a
+// warning, by resuming, loadBestModelAtEnd and rotation.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as torch from '../engine/torch.js';
@@ -11,6 +14,7 @@ import { sharedParameterGroups } from '../models/tied_weights.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer, ParamGroup } from '../optim/optimizer.js';
 import type { LambdaLR } from '../optim/schedulers.js';
+import { renameDurable, temporaryPath, writeFileAtomic } from '../util/atomic.js';
 import { TrainerState } from './trainer_state.js';
 import type { TrainingArguments } from './training_args.js';
 import { PREFIX_CHECKPOINT_DIR } from './trainer_utils.js';
@@ -73,12 +77,41 @@ export async function saveCheckpoint(parts: CheckpointParts): Promise<string> {
   mkdirSync(tmp, { recursive: true });
   await saveModelTo(parts.model, tmp);
   if (!args.saveOnlyModel) await parts.accelerator.saveState(tmp, { optimizer: parts.optimizer, scheduler: parts.scheduler });
-  writeFileSync(join(tmp, TRAINING_ARGS), args.toJsonString());
+  writeFileAtomic(join(tmp, TRAINING_ARGS), args.toJsonString());
   state.saveToJson(join(tmp, TRAINER_STATE));
-  // the same step saved twice (e.g. an interrupted run resumed and saved again) replaces the old one
-  if (existsSync(final)) rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
+  // the same step saved twice (e.g. an interrupted run resumed and saved again) replaces the
+  // old one; it is moved aside first, so checkpoint-<step> is at every moment old or new, whole
+  const replaced = existsSync(final) ? moveAside(final) : null;
+  renameDurable(tmp, final);
+  if (replaced) rmSync(replaced, { recursive: true, force: true });
   return final;
+}
+
+/** Renames a checkpoint to a temporary name (the first step of deleting it) and returns that name. */
+function moveAside(dir: string): string {
+  const aside = temporaryPath(dir, 'deleting');
+  renameDurable(dir, aside);
+  return aside;
+}
+
+/** Why dir is not a complete checkpoint (no trainer state, no weights), or null when it is. */
+export function checkpointProblem(dir: string): string | null {
+  if (!existsSync(join(dir, TRAINER_STATE))) return `no ${TRAINER_STATE}`;
+  if (!existsSync(join(dir, MODEL_FILE)) && !existsSync(join(dir, `${MODEL_FILE}.index.json`))) return `no model weights (${MODEL_FILE})`;
+  return null;
+}
+
+const reported = new Set<string>();
+
+/** True for a complete checkpoint; otherwise warns (once per folder) that it is passed over. */
+export function isUsableCheckpoint(dir: string): boolean {
+  const problem = checkpointProblem(dir);
+  if (problem === null) return true;
+  if (!reported.has(dir)) {
+    reported.add(dir);
+    process.emitWarning(`Skipping the incomplete checkpoint ${dir} (${problem}); it was not written to the end, and is neither resumed from nor rotated.`);
+  }
+  return false;
 }
 
 export function loadTrainerState(dir: string): TrainerState {
@@ -87,13 +120,16 @@ export function loadTrainerState(dir: string): TrainerState {
   return TrainerState.loadFromJson(file);
 }
 
-/** checkpoint-<step> folders of outputDir, oldest first; the best one moved last so rotation keeps it. */
+/**
+ * The complete checkpoint-<step> folders of outputDir, oldest first; the best one moved last so
+ * rotation keeps it. Incomplete ones are left out, with a warning.
+ */
 export function sortedCheckpoints(outputDir: string, bestModelCheckpoint: string | null = null): string[] {
   if (!existsSync(outputDir)) return [];
   const re = new RegExp(`^${PREFIX_CHECKPOINT_DIR}-(\\d+)$`);
   const found = readdirSync(outputDir)
     .map((n) => [n, re.exec(n)] as const)
-    .filter(([n, m]) => m && statSync(join(outputDir, n)).isDirectory())
+    .filter(([n, m]) => m && statSync(join(outputDir, n)).isDirectory() && isUsableCheckpoint(join(outputDir, n)))
     .map(([n, m]) => ({ path: join(outputDir, n), step: Number(m![1]) }))
     .sort((a, b) => a.step - b.step)
     .map((c) => c.path);
@@ -125,6 +161,7 @@ export function rotateCheckpoints(args: TrainingArguments, bestModelCheckpoint: 
   let keep = limit;
   if (bestModelCheckpoint && limit === 1 && !samePath(byStep[byStep.length - 1], bestModelCheckpoint)) keep = 2;
   const doomed = sorted.slice(0, Math.max(0, sorted.length - keep));
-  for (const dir of doomed) rmSync(dir, { recursive: true, force: true });
+  // renamed first: a kill mid-delete leaves a temporary folder, never a checkpoint without weights
+  for (const dir of doomed) rmSync(moveAside(dir), { recursive: true, force: true });
   return doomed;
 }

@@ -7,12 +7,14 @@ import type { CollatorTokenizer } from '../data/collators.js';
 import { LengthGroupedSampler, RandomSampler, SequentialSampler } from '../data/samplers.js';
 import type { Sampler } from '../data/samplers.js';
 import { Dataset, type Row } from '../datasets/dataset.js';
+import type { Tensor } from '../engine/tensor.js';
 import type { Module } from '../nn/module.js';
 import { AdamW } from '../optim/adamw.js';
 import type { Optimizer, ParamGroup } from '../optim/optimizer.js';
-import { getScheduler, type LambdaLR, type SchedulerType } from '../optim/schedulers.js';
+import { getScheduler, type LambdaLR } from '../optim/schedulers.js';
 import { SGD } from '../optim/sgd.js';
 import type { TrainingArguments } from './training_args.js';
+import type { OptimizerName } from './training_args_fields.js';
 import { decayParameterNames, modelLabelNames, signatureColumns } from './trainer_utils.js';
 
 /** A dataset the Trainer can read: a Dataset, or anything indexable with a length. */
@@ -26,8 +28,8 @@ export function datasetLength(ds: TrainerDataset): number {
 /** DataCollatorWithPadding when there is a tokenizer (dynamic padding), else default_data_collator. */
 export function defaultCollatorFor(tokenizer: unknown): Collator {
   const t = tokenizer as Partial<CollatorTokenizer> | null | undefined;
-  if (t && typeof t.pad === 'function') return new DataCollatorWithPadding({ tokenizer: t as CollatorTokenizer }) as unknown as Collator;
-  return defaultDataCollator as unknown as Collator;
+  if (t && typeof t.pad === 'function') return new DataCollatorWithPadding({ tokenizer: t as CollatorTokenizer });
+  return defaultDataCollator;
 }
 
 /** Hugging Face's _remove_unused_columns: drop what forward() does not take (strings, idx, …). */
@@ -66,6 +68,17 @@ export function makeEvalLoader(ds: TrainerDataset, args: TrainingArguments, coll
   return new DataLoader(ds, { batchSize: args.evalBatchSize, sampler: new SequentialSampler(datasetLength(ds)), dropLast: args.dataloaderDropLast, collateFn: collate as never });
 }
 
+type Groups = { params: Tensor[]; weightDecay: number }[];
+const adamw = (groups: Groups, args: TrainingArguments) => new AdamW(groups, { lr: args.learningRate, betas: [args.adamBeta1, args.adamBeta2], eps: args.adamEpsilon });
+
+/** The optimizer each `optim` name builds; one entry per OPTIMIZER_NAMES value, checked by the compiler. */
+const OPTIMIZERS: Record<OptimizerName, (groups: Groups, args: TrainingArguments) => Optimizer<ParamGroup>> = {
+  adamw_torch: adamw,
+  adamw_torch_fused: adamw, // one fused native update already
+  adamw_hf: adamw,
+  sgd: (groups, args) => new SGD(groups, { lr: args.learningRate }),
+};
+
 /** AdamW (or SGD) over two groups: weights that decay, and biases/LayerNorm weights that do not. */
 export function createOptimizer(model: Module, args: TrainingArguments): Optimizer<ParamGroup> {
   const decay = decayParameterNames(model);
@@ -74,13 +87,12 @@ export function createOptimizer(model: Module, args: TrainingArguments): Optimiz
     { params: named.filter(([n]) => decay.has(n)).map(([, p]) => p), weightDecay: args.weightDecay },
     { params: named.filter(([n]) => !decay.has(n)).map(([, p]) => p), weightDecay: 0 },
   ].filter((g) => g.params.length > 0);
-  if (args.optim === 'sgd') return new SGD(groups, { lr: args.learningRate }) as unknown as Optimizer<ParamGroup>;
-  return new AdamW(groups, { lr: args.learningRate, betas: [args.adamBeta1, args.adamBeta2], eps: args.adamEpsilon }) as unknown as Optimizer<ParamGroup>;
+  return OPTIMIZERS[args.optim](groups, args);
 }
 
 export function createScheduler(optimizer: Optimizer<ParamGroup>, args: TrainingArguments, numTrainingSteps: number): LambdaLR {
   const kw = args.lrSchedulerKwargs as Record<string, number>;
-  return getScheduler(args.lrSchedulerType as SchedulerType, optimizer, {
+  return getScheduler(args.lrSchedulerType, optimizer, {
     numWarmupSteps: args.getWarmupSteps(numTrainingSteps),
     numTrainingSteps,
     schedulerSpecificKwargs: { numCycles: kw.num_cycles ?? kw.numCycles, lrEnd: kw.lr_end ?? kw.lrEnd, power: kw.power, timescale: kw.timescale },

@@ -1,8 +1,10 @@
 // TrainerState and TrainerControl as in transformers/trainer_callback.py: the state saved as
 // trainer_state.json in checkpoints (Hugging Face's keys and layout: sorted keys, indent 2,
 // Python number formatting) and the flags callbacks use to steer the loop.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
+import { writeFileAtomic } from '../util/atomic.js';
+import { snakeToCamel } from '../util/case.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 
 /** One entry of log_history: the logged values plus `step` (and `epoch`). */
@@ -33,13 +35,6 @@ const INT_KEY = /^(train_batch_size|eval_steps)$/;
 
 export function isFloatKey(key: string | null): boolean {
   return key !== null && FLOAT_KEY.test(key) && !INT_KEY.test(key);
-}
-
-/** Writes a file atomically: a crash leaves the old file or the new one, never half of it. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 export class TrainerState {
@@ -134,12 +129,11 @@ export class TrainerState {
   }
 
   static fromDict(d: Record<string, unknown>): TrainerState {
-    const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     const init: Record<string, unknown> = {};
     const known = new Set(Object.keys(new TrainerState()));
     for (const [k, v] of Object.entries(d)) {
       // newer transformers add keys (best_global_step, …): keep what we know, skip the rest
-      if (known.has(camel(k))) init[camel(k)] = v;
+      if (known.has(snakeToCamel(k))) init[snakeToCamel(k)] = v;
     }
     return new TrainerState(init as ConstructorParameters<typeof TrainerState>[0]);
   }

@@ -7,21 +7,30 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
 import { pyJsonDumps } from './pyjson.js';
-import type { FieldName, FieldSpec, IntervalStrategy, SaveStrategy, TrainingArgumentsFields } from './training_args_fields.js';
-import { FIELDS, FIELD_NAMES, HUB_STRATEGIES, INTERVAL_STRATEGIES, SAVE_STRATEGIES, SCHEDULER_TYPES, camelToSnake, isField, snakeToCamel } from './training_args_fields.js';
+import { HF_SCHEDULER_TYPES, SCHEDULER_TYPES } from '../optim/schedulers.js';
+import { camelToSnake, snakeToCamel } from '../util/case.js';
+import type { FieldName, FieldSpec, IntervalStrategy, ReportTo, ReportToSetting, SaveStrategy, TrainingArgumentsFields } from './training_args_fields.js';
+import { FIELDS, FIELD_NAMES, HUB_STRATEGIES, INTERVAL_STRATEGIES, OPTIMIZER_NAMES, REPORT_INTEGRATIONS, SAVE_STRATEGIES, isField } from './training_args_fields.js';
 import { coerceField, unknownKeyError } from './args_parsing.js';
 
 export type TrainingArgumentsInit = Partial<TrainingArgumentsFields>;
 
-/** Integrations reportTo accepts; 'all' means all of them, as Hugging Face's "all installed". */
-export const REPORT_INTEGRATIONS = ['tensorboard', 'jsonl'] as const;
-/** lr_scheduler_type values optim.getScheduler implements. */
-const SUPPORTED_SCHEDULERS = ['linear', 'cosine', 'cosine_with_restarts', 'polynomial', 'constant', 'constant_with_warmup', 'inverse_sqrt'];
-const SUPPORTED_OPTIMIZERS = ['adamw_torch', 'adamw_torch_fused', 'adamw_hf', 'sgd'];
+export { REPORT_INTEGRATIONS };
 
 function enumCheck(value: unknown, values: readonly string[], enumName: string): void {
   // transformers' ExplicitEnum._missing_ message
   if (!values.includes(value as string)) throw new Error(`${String(value)} is not a valid ${enumName}, please select one of [${values.map((v) => `'${v}'`).join(', ')}]`);
+}
+
+/** reportTo as given ('all', 'none', a name or a list) → the integrations to run. */
+function reportIntegrations(setting: ReportToSetting): ReportTo[] {
+  const list = setting == null ? ['all'] : typeof setting === 'string' ? [setting] : [...setting];
+  if (list.length === 1 && list[0] === 'all') return [...REPORT_INTEGRATIONS];
+  if (list.length === 1 && list[0] === 'none') return [];
+  return list.map((integration) => {
+    if (!(REPORT_INTEGRATIONS as readonly string[]).includes(integration)) throw new Error(`${integration} is not supported, only ${REPORT_INTEGRATIONS.join(', ')} are supported.`);
+    return integration as ReportTo;
+  });
 }
 
 /** Hugging Face's default_logdir(): runs/<Mon DD_HH-MM-SS>_<hostname>. */
@@ -37,7 +46,10 @@ const OTHER_VERSION_KEYS = new Set(['sharded_ddp', 'xpu_backend', 'tp_size', 'li
 
 const expandUser = (p: string) => (p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p);
 
-export interface TrainingArguments extends TrainingArgumentsFields {}
+/** The fields, with reportTo as TrainingArguments normalises it. */
+export interface TrainingArguments extends Omit<TrainingArgumentsFields, 'reportTo'> {
+  reportTo: ReportTo[];
+}
 
 export class TrainingArguments {
   /** The field table: kind, default, help and whether finetune honours each field. */
@@ -69,9 +81,9 @@ export class TrainingArguments {
     enumCheck(this.loggingStrategy, INTERVAL_STRATEGIES, 'IntervalStrategy');
     enumCheck(this.saveStrategy, SAVE_STRATEGIES, 'SaveStrategy');
     enumCheck(this.hubStrategy, HUB_STRATEGIES, 'HubStrategy');
-    enumCheck(this.lrSchedulerType, SCHEDULER_TYPES, 'SchedulerType');
-    if (!SUPPORTED_SCHEDULERS.includes(this.lrSchedulerType)) {
-      throw new Error(`lr_scheduler_type '${this.lrSchedulerType}' is not supported by finetune; use one of ${SUPPORTED_SCHEDULERS.join(', ')}`);
+    enumCheck(this.lrSchedulerType, HF_SCHEDULER_TYPES, 'SchedulerType');
+    if (!SCHEDULER_TYPES.includes(this.lrSchedulerType)) {
+      throw new Error(`lr_scheduler_type '${this.lrSchedulerType}' is not supported by finetune; use one of ${SCHEDULER_TYPES.join(', ')}`);
     }
     if (this.doEval === false && this.evalStrategy !== 'no') this.doEval = true;
 
@@ -112,15 +124,10 @@ export class TrainingArguments {
 
     if (this.fp16 && this.bf16) throw new Error('At most one of fp16 and bf16 can be True, but not both');
     if (this.fp16FullEval && this.bf16FullEval) throw new Error('At most one of fp16 and bf16 can be True for full eval, but not both');
-    if (!SUPPORTED_OPTIMIZERS.includes(this.optim)) throw new Error(`optim '${this.optim}' is not supported by finetune; use one of ${SUPPORTED_OPTIMIZERS.join(', ')}`);
+    if (!OPTIMIZER_NAMES.includes(this.optim)) throw new Error(`optim '${this.optim}' is not supported by finetune; use one of ${OPTIMIZER_NAMES.join(', ')}`);
 
-    const report = this.reportTo;
-    if (report == null || report === 'all' || (Array.isArray(report) && report.length === 1 && report[0] === 'all')) this.reportTo = [...REPORT_INTEGRATIONS];
-    else if (report === 'none' || (Array.isArray(report) && report.length === 1 && report[0] === 'none')) this.reportTo = [];
-    else if (!Array.isArray(report)) this.reportTo = [report];
-    for (const integration of this.reportTo as string[]) {
-      if (!(REPORT_INTEGRATIONS as readonly string[]).includes(integration)) throw new Error(`${integration} is not supported, only ${REPORT_INTEGRATIONS.join(', ')} are supported.`);
-    }
+    // until here reportTo holds the setting as given
+    this.reportTo = reportIntegrations(this.reportTo);
 
     if (this.warmupRatio < 0 || this.warmupRatio > 1) throw new Error('warmup_ratio must lie in range [0,1]');
     if (!Number.isInteger(this.warmupSteps) || this.warmupSteps < 0) throw new Error('warmup_steps must be of type int and must be 0 or a positive integer.');

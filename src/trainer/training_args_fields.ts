@@ -4,6 +4,8 @@
 // 'unsupported' (an error unless left at its default). The camelCase names are the TypeScript
 // API; toDict()/fromDict() use the snake_case ones.
 
+import { SCHEDULER_TYPES, type SchedulerType } from '../optim/schedulers.js';
+
 export type FieldKind = 'int' | 'float' | 'bool' | 'str' | 'list' | 'dict' | 'any';
 
 export interface FieldSpec<T = unknown> {
@@ -20,19 +22,27 @@ function f<T>(kind: FieldKind, def: T, help: string, extra: Omit<FieldSpec<T>, '
 const ignored = { status: 'ignored' } as const;
 const unsupported = { status: 'unsupported' } as const;
 
-export type IntervalStrategy = 'no' | 'steps' | 'epoch';
-export type SaveStrategy = IntervalStrategy | 'best';
-export type HubStrategy = 'end' | 'every_save' | 'checkpoint' | 'all_checkpoints';
-export type SchedulerTypeName =
-  | 'linear' | 'cosine' | 'cosine_with_restarts' | 'polynomial' | 'constant' | 'constant_with_warmup'
-  | 'inverse_sqrt' | 'reduce_lr_on_plateau' | 'cosine_with_min_lr' | 'warmup_stable_decay';
-export type LogLevel = 'passive' | 'debug' | 'info' | 'warning' | 'error' | 'critical';
-
+// Each closed set of values is one list here; its type, the field's `choices`, the checks in
+// TrainingArguments and the dispatch (createOptimizer, getReportingIntegrationCallbacks,
+// getScheduler, whose list lives with it in optim/schedulers.ts) all come from that list.
 export const INTERVAL_STRATEGIES = ['no', 'steps', 'epoch'] as const;
-export const SAVE_STRATEGIES = ['no', 'steps', 'epoch', 'best'] as const;
+export type IntervalStrategy = (typeof INTERVAL_STRATEGIES)[number];
+export const SAVE_STRATEGIES = [...INTERVAL_STRATEGIES, 'best'] as const;
+export type SaveStrategy = (typeof SAVE_STRATEGIES)[number];
 export const HUB_STRATEGIES = ['end', 'every_save', 'checkpoint', 'all_checkpoints'] as const;
-export const SCHEDULER_TYPES = ['linear', 'cosine', 'cosine_with_restarts', 'polynomial', 'constant', 'constant_with_warmup', 'inverse_sqrt', 'reduce_lr_on_plateau', 'cosine_with_min_lr', 'warmup_stable_decay'] as const;
-const LOG_LEVELS = ['passive', 'debug', 'info', 'warning', 'error', 'critical'] as const;
+export type HubStrategy = (typeof HUB_STRATEGIES)[number];
+export const LOG_LEVELS = ['passive', 'debug', 'info', 'warning', 'error', 'critical'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const HALF_PRECISION_BACKENDS = ['auto', 'apex', 'cpu_amp'] as const;
+export type HalfPrecisionBackend = (typeof HALF_PRECISION_BACKENDS)[number];
+/** The `optim` values finetune implements (Hugging Face's OptimizerNames has many more). */
+export const OPTIMIZER_NAMES = ['adamw_torch', 'adamw_torch_fused', 'adamw_hf', 'sgd'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+/** Integrations reportTo accepts; 'all' means all of them, as Hugging Face's "all installed". */
+export const REPORT_INTEGRATIONS = ['tensorboard', 'jsonl'] as const;
+export type ReportTo = (typeof REPORT_INTEGRATIONS)[number];
+/** What reportTo may be given as; TrainingArguments turns it into a ReportTo[]. */
+export type ReportToSetting = ReportTo | 'all' | 'none' | readonly (ReportTo | 'all' | 'none')[] | null;
 
 export const FIELDS = {
   outputDir: f<string>('str', 'trainer_output', 'The output directory where the model predictions and checkpoints will be written.'),
@@ -58,7 +68,7 @@ export const FIELDS = {
   maxGradNorm: f('float', 1.0, 'Max gradient norm.'),
   numTrainEpochs: f('float', 3.0, 'Total number of training epochs to perform.'),
   maxSteps: f('int', -1, 'If > 0: set total number of training steps to perform. Override num_train_epochs.'),
-  lrSchedulerType: f<SchedulerTypeName>('str', 'linear', 'The scheduler type to use.', { choices: SCHEDULER_TYPES }),
+  lrSchedulerType: f<SchedulerType>('str', 'linear', 'The scheduler type to use.', { choices: SCHEDULER_TYPES }),
   lrSchedulerKwargs: f<Record<string, unknown>>('dict', {}, "Extra parameters for the lr_scheduler such as {'num_cycles': 1} for the cosine with hard restarts."),
   warmupRatio: f('float', 0.0, 'Linear warmup over warmup_ratio fraction of total steps.'),
   warmupSteps: f('int', 0, 'Linear warmup over warmup_steps.'),
@@ -87,7 +97,7 @@ export const FIELDS = {
   bf16: f('bool', false, 'Whether to use bf16 (mixed) precision instead of 32-bit.'),
   fp16: f('bool', false, 'Whether to use fp16 (mixed) precision instead of 32-bit'),
   fp16OptLevel: f('str', 'O1', "Apex AMP optimization level; accepted for compatibility and ignored (finetune's fp16 is libtorch autocast, not apex).", ignored),
-  halfPrecisionBackend: f('str', 'auto', 'The backend to be used for half precision.', { choices: ['auto', 'apex', 'cpu_amp'], ...ignored }),
+  halfPrecisionBackend: f<HalfPrecisionBackend>('str', 'auto', 'The backend to be used for half precision.', { choices: HALF_PRECISION_BACKENDS, ...ignored }),
   bf16FullEval: f('bool', false, 'Whether to use full bfloat16 evaluation instead of 32-bit.'),
   fp16FullEval: f('bool', false, 'Whether to use full float16 evaluation instead of 32-bit'),
   tf32: f<boolean | null>('bool', null, 'Whether to enable tf32 mode, available in Ampere and newer GPU architectures.', ignored),
@@ -116,12 +126,12 @@ export const FIELDS = {
   acceleratorConfig: f<Record<string, unknown> | string | null>('any', null, 'Config for the internal Accelerator object.', ignored),
   deepspeed: f<Record<string, unknown> | string | null>('any', null, 'Enable deepspeed.', unsupported),
   labelSmoothingFactor: f('float', 0.0, 'The label smoothing epsilon to apply (zero means no label smoothing).'),
-  optim: f('str', 'adamw_torch', 'The optimizer to use: adamw_torch (also adamw_torch_fused, adamw_hf) or sgd.'),
+  optim: f<OptimizerName>('str', 'adamw_torch', 'The optimizer to use: adamw_torch (also adamw_torch_fused, adamw_hf) or sgd.', { choices: OPTIMIZER_NAMES }),
   optimArgs: f<string | null>('str', null, 'Optional arguments to supply to optimizer.', ignored),
   adafactor: f('bool', false, 'Whether or not to replace AdamW by Adafactor.', unsupported),
   groupByLength: f('bool', false, 'Whether or not to group samples of roughly the same length together when batching.'),
   lengthColumnName: f('str', 'length', 'Column name with precomputed lengths to use when grouping by length.'),
-  reportTo: f<string | string[] | null>('any', null, "The integrations to report results and logs to: 'tensorboard', 'jsonl', 'all' (the default: both) or 'none'."),
+  reportTo: f<ReportToSetting>('any', null, "The integrations to report results and logs to: 'tensorboard', 'jsonl', 'all' (the default: both) or 'none'."),
   ddpFindUnusedParameters: f<boolean | null>('bool', null, 'DistributedDataParallel find_unused_parameters.', ignored),
   ddpBucketCapMb: f<number | null>('int', null, 'DistributedDataParallel bucket_cap_mb.', ignored),
   ddpBroadcastBuffers: f<boolean | null>('bool', null, 'DistributedDataParallel broadcast_buffers.', ignored),
@@ -141,7 +151,7 @@ export const FIELDS = {
   includeInputsForMetrics: f('bool', false, 'Deprecated, use include_for_metrics.'),
   includeForMetrics: f<string[]>('list', [], "Additional data to pass to compute_metrics: 'inputs', 'loss'."),
   evalDoConcatBatches: f('bool', true, 'Whether to recursively concat inputs/losses/labels/predictions across batches.'),
-  fp16Backend: f('str', 'auto', 'Deprecated. Use half_precision_backend instead', { choices: ['auto', 'apex', 'cpu_amp'], ...ignored }),
+  fp16Backend: f<HalfPrecisionBackend>('str', 'auto', 'Deprecated. Use half_precision_backend instead', { choices: HALF_PRECISION_BACKENDS, ...ignored }),
   evaluationStrategy: f<IntervalStrategy | null>('str', null, 'Deprecated. Use `eval_strategy` instead'),
   pushToHubModelId: f<string | null>('str', null, 'Deprecated.', ignored),
   pushToHubOrganization: f<string | null>('str', null, 'Deprecated.', ignored),
@@ -173,8 +183,6 @@ export type FieldName = keyof typeof FIELDS;
 /** The value types of all fields, camelCase. */
 export type TrainingArgumentsFields = { -readonly [K in FieldName]: (typeof FIELDS)[K]['default'] };
 
-export const camelToSnake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-export const snakeToCamel = (name: string): string => name.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 export const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 
-import { FIELD_NAMES, camelToSnake } from '../../src/trainer/training_args_fields.js';
+import { FIELD_NAMES } from '../../src/trainer/training_args_fields.js';
+import { camelToSnake } from '../../src/util/case.js';
 import { SCRIPT_OPTION_NAMES } from '../../src/cli/options.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -7,7 +7,14 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
+import { optim as optimNs } from '../../src/index.js';
+import type { SchedulerType } from '../../src/optim/index.js';
 import { TrainingArguments, parseArgsFlags } from '../../src/trainer-index.js';
+import type { OptimizerName, ReportTo } from '../../src/trainer-index.js';
+import { getReportingIntegrationCallbacks } from '../../src/trainer/reporting.js';
+import { createOptimizer, createScheduler } from '../../src/trainer/trainer_setup.js';
+import { FIELDS } from '../../src/trainer/training_args_fields.js';
+import { tinyModel } from './trainer_helpers.js';
 
 describe('TrainingArguments defaults (transformers 4.46 dataclass fields)', () => {
   const args = new TrainingArguments({ outputDir: 'out' });
@@ -34,7 +41,7 @@ describe('TrainingArguments defaults (transformers 4.46 dataclass fields)', () =
     assert.deepEqual(args.reportTo, ['tensorboard', 'jsonl']);
     assert.deepEqual(new TrainingArguments({ reportTo: 'none' }).reportTo, []);
     assert.deepEqual(new TrainingArguments({ reportTo: 'tensorboard' }).reportTo, ['tensorboard']);
-    assert.throws(() => new TrainingArguments({ reportTo: ['wandb'] }), { message: 'wandb is not supported, only tensorboard, jsonl are supported.' });
+    assert.throws(() => new TrainingArguments({ reportTo: ['wandb'] as never }), { message: 'wandb is not supported, only tensorboard, jsonl are supported.' });
   });
   it('toJsonString writes numbers as Python\'s json does for these fields', () => {
     const json = args.toJsonString();
@@ -154,5 +161,43 @@ describe('names that exist on every object are not fields', () => {
   it('constructor / toString / __proto__ are unknown arguments', () => {
     assert.throws(() => TrainingArguments.fromDict({ constructor: 1 }), /unknown argument 'constructor'/);
     assert.throws(() => parseArgsFlags(['--toString', 'x']), /unrecognized argument: --toString/);
+  });
+});
+
+describe('closed sets: one list feeds the field table, the checks and the dispatch', () => {
+  it('every optim and lrSchedulerType value the table offers builds its optimizer and scheduler', () => {
+    const model = tinyModel(0);
+    for (const optim of FIELDS.optim.choices!) {
+      const args = new TrainingArguments({ optim: optim as OptimizerName, reportTo: 'none' });
+      const opt = createOptimizer(model, args);
+      assert.equal(opt instanceof (optim === 'sgd' ? optimNs.SGD : optimNs.AdamW), true, optim);
+    }
+    const opt = createOptimizer(model, new TrainingArguments({ reportTo: 'none' }));
+    const lrs: Record<string, number> = {};
+    for (const name of FIELDS.lrSchedulerType.choices!) {
+      const args = new TrainingArguments({ lrSchedulerType: name as SchedulerType, warmupSteps: 2, reportTo: 'none', lrSchedulerKwargs: name === 'polynomial' ? { power: 2 } : {} });
+      const sched = createScheduler(opt, args, 10);
+      for (let i = 0; i < 5; i++) sched.step();
+      lrs[name] = sched.getLastLr()[0] / 5e-5;
+    }
+    // the multiplier at step 5 of 10 with 2 warm-up steps, as transformers.get_scheduler gives it
+    assert.deepEqual(Object.keys(lrs), ['linear', 'cosine', 'cosine_with_restarts', 'polynomial', 'constant', 'constant_with_warmup', 'inverse_sqrt']);
+    assert.ok(Math.abs(lrs.linear - 5 / 8) < 1e-9 && lrs.constant === 1 && lrs.constant_with_warmup === 1, JSON.stringify(lrs));
+    assert.ok(Math.abs(lrs.inverse_sqrt - 1 / Math.sqrt(5 / 2)) < 1e-9, JSON.stringify(lrs));
+    assert.ok(Math.abs(lrs.polynomial - (((5e-5 - 1e-7) * (5 / 8) ** 2 + 1e-7) / 5e-5)) < 1e-9, JSON.stringify(lrs));
+  });
+
+  it('a Hugging Face scheduler finetune lacks is refused by name, an unknown one as Hugging Face refuses it', () => {
+    assert.throws(() => new TrainingArguments({ lrSchedulerType: 'reduce_lr_on_plateau' as never }), /lr_scheduler_type 'reduce_lr_on_plateau' is not supported by finetune; use one of linear, cosine/);
+    assert.throws(() => new TrainingArguments({ lrSchedulerType: 'exp' as never }), /exp is not a valid SchedulerType, please select one of \['linear'/);
+    assert.throws(() => new TrainingArguments({ optim: 'adafactor' as never }), /optim 'adafactor' is not supported by finetune; use one of adamw_torch, adamw_torch_fused, adamw_hf, sgd/);
+  });
+
+  it('reportTo comes out as a list of integrations, each with its callback', () => {
+    assert.deepEqual(new TrainingArguments({ reportTo: 'all' }).reportTo, ['tensorboard', 'jsonl']);
+    assert.deepEqual(new TrainingArguments({ reportTo: ['none'] }).reportTo, []);
+    assert.deepEqual(new TrainingArguments({ reportTo: 'jsonl' }).reportTo, ['jsonl']);
+    const all: ReportTo[] = new TrainingArguments().reportTo;
+    assert.deepEqual(getReportingIntegrationCallbacks(all).map((c) => c.name), ['TensorBoardCallback', 'JsonlCallback']);
   });
 });

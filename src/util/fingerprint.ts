@@ -2,6 +2,7 @@
 // transform hashes its parent's fingerprint with the transform's source and arguments.
 // Functions cannot be hashed with their closures in JavaScript, so objects that shape a
 // function's output (tokenizers) report their own fingerprint when called inside `map`.
+// It lives in util/ because tokenizers (which report) and datasets (which hash) both use it.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
 
