@@ -42,11 +42,11 @@ export class Work {
     this.finished = true;
     this.after?.();
     N.distRelease(this.handle);
-    return done as boolean;
+    return done;
   }
 
   isCompleted(): boolean {
-    return this.finished || (N.distWorkIsCompleted(this.handle) as boolean);
+    return this.finished || N.distWorkIsCompleted(this.handle);
   }
 }
 

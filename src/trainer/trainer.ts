@@ -5,10 +5,11 @@
 // processes or on precision goes through this.accelerator; the loop is innerTrainingLoop(),
 // which a subclass may override like any other step. Evaluation, checkpoints and setup live
 // in trainer_eval.ts, trainer_checkpoint.ts and trainer_setup.ts.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Accelerator } from '../accelerate/accelerator.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import * as torch from '../engine/torch.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { DataLoader } from '../data/dataloader.js';
@@ -23,7 +24,7 @@ import { ProgressCallback } from './progress.js';
 import { getReportingIntegrationCallbacks } from './reporting.js';
 import { TrainerControl, TrainerState, type ExportableState, type LogEntry } from './trainer_state.js';
 import { TrainingArguments } from './training_args.js';
-import { lastCheckpoint, loadModelFrom, loadTrainerState, rotateCheckpoints, saveCheckpoint, saveModelTo } from './trainer_checkpoint.js';
+import { isUsableCheckpoint, lastCheckpoint, loadModelFrom, loadTrainerState, rotateCheckpoints, saveCheckpoint, saveModelTo } from './trainer_checkpoint.js';
 import { evaluationLoop, logitsOf } from './trainer_eval.js';
 import { batchesFrom, InterruptWatch, resumePoint, trainingPlan, yieldToEventLoop, type LossTracker } from './trainer_loop.js';
 import * as setup from './trainer_setup.js';
@@ -92,7 +93,7 @@ export class Trainer {
     [this.optimizer, this.lrScheduler] = options.optimizers ?? [null, null];
     this.labelNames = this.args.labelNames ?? modelLabelNames(this.model);
     if (this.args.maxSteps <= 0 && this.trainDataset && setup.datasetLength(this.trainDataset) === 0) throw new Error('Trainer: the training dataset is empty');
-    const callbacks: CallbackLike[] = [DefaultFlowCallback, ...getReportingIntegrationCallbacks(this.args.reportTo as string[]), ...(options.callbacks ?? [])];
+    const callbacks: CallbackLike[] = [DefaultFlowCallback, ...getReportingIntegrationCallbacks(this.args.reportTo), ...(options.callbacks ?? [])];
     this.callbackHandler = new CallbackHandler(callbacks, { model: this.model, processingClass: this.processingClass, optimizer: this.optimizer, lrScheduler: this.lrScheduler });
     this.callbackHandler.addCallback(this.args.disableTqdm ? PrinterCallback : ProgressCallback);
     void this.callbackHandler.onInitEnd(this.args, this.state, this.control);
@@ -412,13 +413,10 @@ export class Trainer {
     this.storeFlos();
     const stateful = this.callbackHandler.callbacks.filter((cb) => typeof (cb as unknown as ExportableState).state === 'function') as unknown as ExportableState[];
     this.state.statefulCallbacks = TrainerState.exportCallbacks([...stateful, this.control]);
-    // the main process writes the checkpoint (with its RNG state); the others wait for it
-    if (this.accelerator.isMainProcess) {
-      await saveCheckpoint({ accelerator: this.accelerator, model: this.accelerator.unwrapModel(this.model), optimizer: this.optimizer, scheduler: this.lrScheduler, state: this.state, args: this.args });
-      rotateCheckpoints(this.args, this.state.bestModelCheckpoint);
-    }
+    const saved = await saveCheckpoint({ accelerator: this.accelerator, model: this.accelerator.unwrapModel(this.model), optimizer: this.optimizer, scheduler: this.lrScheduler, state: this.state, args: this.args });
+    if (this.accelerator.isMainProcess) rotateCheckpoints(this.args, this.state.bestModelCheckpoint);
     await this.accelerator.waitForEveryone();
-    return path;
+    return saved;
   }
 
   /** Model (safetensors + config) and tokenizer files into dir (default: outputDir), from the main process. */
@@ -428,7 +426,7 @@ export class Trainer {
     await saveModelTo(this.accelerator.unwrapModel(this.model), dir);
     const tok = this.processingClass as { savePretrained?: (d: string) => Promise<unknown> } | null;
     if (tok && typeof tok.savePretrained === 'function') await tok.savePretrained(dir);
-    writeFileSync(join(dir, 'training_args.json'), this.args.toJsonString());
+    writeFileAtomic(join(dir, 'training_args.json'), this.args.toJsonString());
     await this.accelerator.waitForEveryone();
   }
 
@@ -446,7 +444,7 @@ export class Trainer {
   /** Restores the best checkpoint's weights (loadBestModelAtEnd). */
   loadBestModel(): void {
     const best = this.state.bestModelCheckpoint;
-    if (!best) return;
+    if (!best || !isUsableCheckpoint(best)) return;
     this.info(`\nLoading best model from ${best} (score: ${this.state.bestMetric}).`);
     loadModelFrom(this.model, best);
   }

@@ -67,16 +67,23 @@ export interface CheckpointParts {
   args: TrainingArguments;
 }
 
-/** Writes checkpoint-<globalStep> atomically and returns its path. */
+/** Writes checkpoint-<globalStep> atomically and returns its path; every process calls it. */
 export async function saveCheckpoint(parts: CheckpointParts): Promise<string> {
   const { args, state } = parts;
   const name = `${PREFIX_CHECKPOINT_DIR}-${state.globalStep}`;
   const final = join(args.outputDir, name);
   const tmp = join(args.outputDir, `tmp-${name}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  const { accelerator } = parts;
+  // every process calls this: each adds its RNG state, the main process writes the rest
+  if (accelerator.isMainProcess) {
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+  }
+  await accelerator.waitForEveryone();
+  if (!args.saveOnlyModel) await accelerator.saveState(tmp, { optimizer: parts.optimizer, scheduler: parts.scheduler });
+  await accelerator.waitForEveryone();
+  if (!accelerator.isMainProcess) return final;
   await saveModelTo(parts.model, tmp);
-  if (!args.saveOnlyModel) await parts.accelerator.saveState(tmp, { optimizer: parts.optimizer, scheduler: parts.scheduler });
   writeFileAtomic(join(tmp, TRAINING_ARGS), args.toJsonString());
   state.saveToJson(join(tmp, TRAINER_STATE));
   // the same step saved twice (e.g. an interrupted run resumed and saved again) replaces the

@@ -3,7 +3,7 @@
 // worker that dies takes the run down with a message naming it and no process left behind.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -78,6 +78,7 @@ describe('finetune launch', { timeout: 180_000 }, () => {
     const multi = tmp('multi-save');
     const two = await run([BIN, 'launch', '--nproc-per-node', '2', CHILD, multi], { BATCH: '4', SAVE_STEPS: '3' });
     assert.equal(two.code, 0, two.stderr);
+    for (const rank of [0, 1]) assert.ok(existsSync(join(multi, 'checkpoint-3', `rng_state_${rank}.safetensors`)), `rank ${rank}'s RNG state is in the checkpoint`);
     const resumed = tmp('resumed');
     const one = await run(['--import', 'tsx', CHILD, resumed], { BATCH: '8', RESUME: join(multi, 'checkpoint-3') });
     assert.equal(one.code, 0, one.stderr);

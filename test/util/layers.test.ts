@@ -20,7 +20,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['datasets'],
   ['data'],
   ['models'],
-  ['accelerate', 'distributed'], // import only engine, nn and optim so far; the Trainer builds on them
+  ['distributed'], // torch.distributed and DistributedDataParallel: engine and nn only
+  ['accelerate'], // the Accelerator: one process or several (distributed), data loaders (data)
   ['metrics'],
   ['trainer'],
   ['cli', 'pipelines'],
