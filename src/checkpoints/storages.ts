@@ -43,6 +43,19 @@ function toLittleEndian(data: Uint8Array, size: number): Uint8Array {
   return copy;
 }
 
+// Every tensor is copied out of its storage, so a view whose elements overlap (a zero stride, as
+// expand() makes) grows on loading. torch.load would keep it a view; here a 473-byte file could
+// ask for gigabytes. Past this factor and size such a view is refused before anything is allocated.
+const MAX_OVERLAP_FACTOR = 64;
+const MAX_OVERLAP_BYTES = 16 * 2 ** 20;
+
+function refuseOverlappingCopy(file: string, name: string, ref: StorageRef, numel: number, spanned: number): void {
+  const bytes = numel * itemSize(ref.dtype);
+  if (numel <= spanned * MAX_OVERLAP_FACTOR || bytes <= MAX_OVERLAP_BYTES) return;
+  throw new CheckpointError(file, `tensor '${name}' has ${numel} elements but views only ${spanned} of storage '${ref.key}' ` +
+    `(zero or overlapping strides); copying it out would take ${bytes} bytes. Save it with .contiguous() (or .clone()) in Python`);
+}
+
 /** Builds every tensor from its storage's bytes (`read` returns the whole root storage). */
 export function materialize(
   file: string,
@@ -73,6 +86,7 @@ export function materialize(
       throw new CheckpointError(file, `tensor '${name}' (shape [${size}], ${ref.dtype}) reads elements ${start}..${last} ` +
         `of storage '${ref.key}', which has ${limit} (corrupt or truncated checkpoint)`);
     }
+    refuseOverlappingCopy(file, name, ref, numel, last + 1 - start);
     if (isContiguous(size, stride)) {
       out[name] = N.fromBuffer(data.subarray(start * bytesPer, (start + numel) * bytesPer), size, ref.dtype);
       continue;

@@ -3,7 +3,7 @@
 // each tensor is `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)` and each
 // storage a persistent id naming raw little-endian bytes stored beside the pickle. The pickle
 // is read with the restricted unpickler (pickle.ts) and only the globals below are accepted.
-import { closeSync, openSync, readSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, readFileSync } from 'node:fs';
 import * as zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry as ZipEntry, ZipFile } from 'yauzl';
@@ -187,11 +187,13 @@ async function loadZip(file: string): Promise<Record<string, Tensor>> {
       const [tensorName, first] = group.entries().next().value as [string, PendingTensor];
       const name = `${root}data/${key}`;
       if (!entries.has(name)) throw new CheckpointError(file, `tensor '${tensorName}': its storage ${name} is missing from the archive`);
-      const data = await read(name);
+      // Sizes are checked as declared, before anything is read or inflated (a deflate bomb).
       const expected = first.storage.numel * itemSize(first.storage.dtype);
-      if (data.length !== expected) {
-        throw new CheckpointError(file, `tensor '${tensorName}': storage ${name} has ${data.length} bytes, the pickle says ${expected} (corrupt?)`);
+      const declared = entries.get(name)!.uncompressedSize;
+      if (declared !== expected) {
+        throw new CheckpointError(file, `tensor '${tensorName}': storage ${name} has ${declared} bytes, the pickle says ${expected} (corrupt?)`);
       }
+      const data = await read(name);
       Object.assign(out, materialize(file, group, () => data, byteorder));
     }
     return Object.fromEntries([...pending.keys()].map((k) => [k, out[k]])); // the pickle's order
@@ -203,6 +205,12 @@ async function loadZip(file: string): Promise<Record<string, Tensor>> {
 
 async function readEntry(file: string, zip: ZipFile, fd: number, entry: ZipEntry, name: string): Promise<Buffer> {
   let data: Buffer;
+  // yauzl stops a stream that inflates past the declared size; the declared size itself must
+  // fit what the file could hold (deflate inflates at most 1032:1).
+  const limit = entry.compressionMethod === 0 ? fstatSync(fd).size : entry.compressedSize * 1032;
+  if (entry.uncompressedSize > limit) {
+    throw new CheckpointError(file, `${name}: the archive declares ${entry.uncompressedSize} bytes, more than its ${entry.compressedSize} stored bytes can hold (corrupt?)`);
+  }
   if (entry.compressionMethod === 0) {
     // Stored (torch.save never compresses): read straight from the file into one buffer.
     const { fileDataStart } = await zipOp<{ fileDataStart: number }>(file, (cb) => zip.readLocalFileHeader(entry, { minimal: true }, cb));
