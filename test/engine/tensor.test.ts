@@ -142,6 +142,11 @@ test('the number of threads can be set and read back', () => {
   assert.equal(torch.getNumThreads(), 1);
   torch.setNumThreads(before);
   assert.throws(() => torch.setNumThreads(0), /setNumThreads: argument 0/);
+  // Not wrapped into a small count, not truncated, not coerced.
+  for (const bad of [2 ** 32 + 2, 2 ** 31, 1.5, NaN, -1, Infinity, '2' as unknown as number]) {
+    assert.throws(() => torch.setNumThreads(bad), /setNumThreads: argument 0: the number of threads must be an integer from 1 to 2147483647/, String(bad));
+  }
+  assert.equal(torch.getNumThreads(), before);
 });
 
 test('the caching allocator reuses freed blocks instead of growing', () => {
