@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { BatchEncoding, type Ragged } from '../tokenizers/batch-encoding.js';
 import { isTensor } from '../tokenizers/tensors.js';
 import { normalizeOptions } from '../tokenizers/options.js';
-import { cachePath, isCachingEnabled, readArrowFile, writeArrowFile } from './cache.js';
+import { cachePath, isCachingEnabled, readArrowCache, writeArrowFile } from './cache.js';
 import { buildColumn, buildRaggedColumn, gatherColumn, type Column } from './columns.js';
 import { Dataset, unknownColumn, type Batch, type Row } from './dataset.js';
 import { Sequence, Value, type Feature, type Features } from './features.js';
@@ -133,8 +133,9 @@ export async function mapDataset(ds: Dataset, fn: MapFunction, options: MapOptio
     const file = cachePath(`finetune-map-${keyFor(deps)}.arrow`);
     const unseen = o.newFingerprint === undefined ? unseenNames(fn, deps) : [];
     if (unseen.length > 0) warnUnseen('map', fn, unseen);
-    else if (existsSync(file)) {
-      const { columns, features, numRows } = readArrowFile(file);
+    const cached = unseen.length === 0 && existsSync(file) ? readArrowCache(file) : null;
+    if (cached) {
+      const { columns, features, numRows } = cached;
       return new Dataset({ ...ds.state, columns, features, numRows, indices: null, fingerprint: keyFor(deps), cacheFiles: [file], cacheable: true });
     }
   }
