@@ -5,6 +5,7 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { buildColumn, type Column } from '../columns.js';
 import { featuresFromJSON, Value, type Feature, type Features } from '../features.js';
 import { inferFeature } from '../infer.js';
+import { parseJsonExact } from '../io/exact-json.js';
 import { DataFileError } from '../io/errors.js';
 import { readBytes, readTextFile } from '../io/text.js';
 import { parseDelimited } from './delimited.js';
@@ -84,14 +85,14 @@ export function loadJson(file: string, o: JsonOptions = {}): SplitData {
   let parsedWhole = false;
   if (trimmed.startsWith('[') || o.field !== undefined) {
     try {
-      whole = JSON.parse(text);
+      whole = parseJsonExact(text);
       parsedWhole = true;
     } catch (e) {
       throw new DataFileError(file, lineAtPosition(text, (e as Error).message), `invalid JSON: ${(e as Error).message}`);
     }
   } else if (trimmed.startsWith('{') && !/\}\s*\n\s*\{/.test(text)) {
     try {
-      whole = JSON.parse(text);
+      whole = parseJsonExact(text);
       parsedWhole = true;
     } catch {
       // Not one object: read as JSON Lines below, which reports the bad line.
@@ -125,7 +126,7 @@ export function loadJson(file: string, o: JsonOptions = {}): SplitData {
       const l = raw.trim();
       if (l === '') return;
       try {
-        rows.push(JSON.parse(l) as Record<string, unknown>);
+        rows.push(parseJsonExact(l) as Record<string, unknown>);
       } catch (e) {
         throw new DataFileError(file, i + 1, `invalid JSON Lines row: ${(e as Error).message}`);
       }
