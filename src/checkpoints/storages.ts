@@ -63,7 +63,7 @@ export function materialize(
   read: (ref: StorageRef) => Uint8Array,
   byteorder: 'little' | 'big',
 ): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
+  const out = Object.create(null) as Record<string, Tensor>; // tensor names may be 'constructor' or '__proto__'
   const swapped = new Map<string, Uint8Array>();
   for (const [name, t] of pending) {
     const { storage: ref, size, stride } = t;

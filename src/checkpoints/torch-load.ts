@@ -70,7 +70,7 @@ function torchGlobals(file: string): (module: string, name: string) => PyGlobal 
   };
   return (module, name) => {
     const qualified = `${module}.${name}`;
-    if (qualified in table) return new PyGlobal(module, name, table[qualified]);
+    if (Object.hasOwn(table, qualified)) return new PyGlobal(module, name, table[qualified]);
     // Types that only appear as markers (never called): storage classes and tensor types.
     if (module === 'torch' && (name.endsWith('Storage') || name === 'Tensor')) return new PyGlobal(module, name);
     if (qualified === 'torch.nn.parameter.Parameter') return new PyGlobal(module, name);
@@ -79,7 +79,7 @@ function torchGlobals(file: string): (module: string, name: string) => PyGlobal 
 }
 
 function storageDtype(file: string, type: unknown): DType {
-  const dtype = type instanceof PyGlobal ? STORAGE_DTYPES[type.name] : undefined;
+  const dtype = type instanceof PyGlobal && Object.hasOwn(STORAGE_DTYPES, type.name) ? STORAGE_DTYPES[type.name] : undefined;
   if (!dtype) throw new CheckpointError(file, `unsupported storage type ${type instanceof PyGlobal ? type.qualifiedName : String(type)}`);
   return dtype;
 }
@@ -182,7 +182,7 @@ async function loadZip(file: string): Promise<Record<string, Tensor>> {
       if (!groups.has(t.storage.key)) groups.set(t.storage.key, new Map());
       groups.get(t.storage.key)!.set(tensorName, t);
     }
-    const out: Record<string, Tensor> = {};
+    const out = Object.create(null) as Record<string, Tensor>; // tensor names may be 'constructor' or '__proto__'
     for (const [key, group] of groups) {
       const [tensorName, first] = group.entries().next().value as [string, PendingTensor];
       const name = `${root}data/${key}`;
@@ -196,7 +196,9 @@ async function loadZip(file: string): Promise<Record<string, Tensor>> {
       const data = await read(name);
       Object.assign(out, materialize(file, group, () => data, byteorder));
     }
-    return Object.fromEntries([...pending.keys()].map((k) => [k, out[k]])); // the pickle's order
+    const ordered = Object.create(null) as Record<string, Tensor>; // the pickle's order
+    for (const k of pending.keys()) ordered[k] = out[k];
+    return ordered;
   } finally {
     closeSync(fd);
     zip.close();

@@ -13,6 +13,9 @@ import { Tensor } from './tensor.js';
 const TO_FORMAT: Record<DType, string> = {
   float64: 'F64', float32: 'F32', float16: 'F16', bfloat16: 'BF16', int64: 'I64', int32: 'I32', int16: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
 };
+// Maps keyed by names from a file have no prototype: a tensor named 'constructor' or
+// '__proto__' is then just a name (on {} the first is inherited, the second sets the prototype).
+const ownRecord = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
 const FROM_FORMAT: Record<string, DType> = Object.fromEntries(Object.entries(TO_FORMAT).map(([k, v]) => [v, k as DType]));
 const MAX_HEADER = 100_000_000; // the reference implementation's limit
 
@@ -57,18 +60,18 @@ export function parseSafetensorsHeader(bytes: Uint8Array, path = '<buffer>', fil
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError(path, 'header is not a JSON object');
   const dataStart = 8 + headerLength;
   const dataLength = fileSize - dataStart;
-  const tensors: Record<string, TensorInfo> = {};
-  let metadata: Record<string, string> = {};
+  const tensors = ownRecord<TensorInfo>();
+  let metadata = ownRecord<string>();
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (entry === null || typeof entry !== 'object' || Array.isArray(entry) || Object.values(entry).some((v) => typeof v !== 'string')) {
         throw new SafetensorsError(path, '__metadata__ must map strings to strings');
       }
-      metadata = entry as Record<string, string>;
+      metadata = Object.assign(ownRecord<string>(), entry);
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    const dtype = typeof e?.dtype === 'string' ? FROM_FORMAT[e.dtype] : undefined;
+    const dtype = typeof e?.dtype === 'string' && Object.hasOwn(FROM_FORMAT, e.dtype) ? FROM_FORMAT[e.dtype] : undefined;
     if (!dtype) throw new SafetensorsError(path, `tensor '${name}': unsupported dtype ${JSON.stringify(e?.dtype)}`);
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new SafetensorsError(path, `tensor '${name}': shape must be a list of non-negative integers`);
@@ -148,7 +151,7 @@ export function readSafetensorsHeader(path: string): SafetensorsFile {
 export function loadSafetensors(path: string): Record<string, Tensor> {
   return withFile(path, (fd, size) => {
     const file = readHeader(fd, size, path);
-    const out: Record<string, Tensor> = {};
+    const out = ownRecord<Tensor>();
     try {
       for (const [name, info] of Object.entries(file.tensors)) {
         const t: Tensor = N.empty(info.shape, info.dtype);
@@ -173,7 +176,7 @@ export function saveSafetensors(path: string, tensors: Record<string, Tensor>, m
   }
   // Largest items first, then by name: the order Python's safetensors writes, which keeps alignment.
   const names = Object.keys(tensors).sort((a, b) => itemSize(tensors[b].dtype) - itemSize(tensors[a].dtype) || (a < b ? -1 : a > b ? 1 : 0));
-  const header: Record<string, unknown> = {};
+  const header = ownRecord<unknown>();
   if (metadata && Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== 'string') throw new TypeError(`saveSafetensors: metadata '${k}' must be a string`);
