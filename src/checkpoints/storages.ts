@@ -6,6 +6,7 @@ import type { DType } from '../engine/dtype.js';
 import { itemSize } from '../engine/dtype.js';
 import { arange } from '../engine/torch.js'; // (the namespace also installs the tensor methods used below)
 import { N } from '../engine/native.js';
+import { defineOwn } from '../engine/safetensors.js';
 import type { Tensor } from '../engine/tensor.js';
 import { CheckpointError } from './errors.js';
 
@@ -63,7 +64,7 @@ export function materialize(
   read: (ref: StorageRef) => Uint8Array,
   byteorder: 'little' | 'big',
 ): Record<string, Tensor> {
-  const out = Object.create(null) as Record<string, Tensor>; // tensor names may be 'constructor' or '__proto__'
+  const out = new Map<string, Tensor>(); // names may be '__proto__' or 'constructor'
   const swapped = new Map<string, Uint8Array>();
   for (const [name, t] of pending) {
     const { storage: ref, size, stride } = t;
@@ -76,7 +77,7 @@ export function materialize(
     }
     const numel = size.reduce((a, b) => a * b, 1);
     if (numel === 0) {
-      out[name] = N.fromBuffer(new Uint8Array(0), size, ref.dtype);
+      out.set(name, N.fromBuffer(new Uint8Array(0), size, ref.dtype));
       continue;
     }
     const start = ref.viewOffset + t.offset;
@@ -88,7 +89,7 @@ export function materialize(
     }
     refuseOverlappingCopy(file, name, ref, numel, last + 1 - start);
     if (isContiguous(size, stride)) {
-      out[name] = N.fromBuffer(data.subarray(start * bytesPer, (start + numel) * bytesPer), size, ref.dtype);
+      out.set(name, N.fromBuffer(data.subarray(start * bytesPer, (start + numel) * bytesPer), size, ref.dtype));
       continue;
     }
     // General strided view: element i of the result is storage[start + Σ index_d * stride_d].
@@ -104,8 +105,10 @@ export function materialize(
     }
     const flatIndex = index!.reshape([-1]);
     const gathered = span.indexSelect(0, flatIndex);
-    out[name] = gathered.reshape(size).contiguous();
-    for (const x of [span, index!, flatIndex, gathered]) if (x !== out[name] && !x.isDisposed) x.dispose();
+    out.set(name, gathered.reshape(size).contiguous());
+    for (const x of [span, index!, flatIndex, gathered]) if (x !== out.get(name) && !x.isDisposed) x.dispose();
   }
-  return out;
+  const record: Record<string, Tensor> = {};
+  for (const [name, t] of out) defineOwn(record, name, t);
+  return record;
 }

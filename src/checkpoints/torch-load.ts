@@ -10,6 +10,7 @@ import type { Entry as ZipEntry, ZipFile } from 'yauzl';
 
 import type { DType } from '../engine/dtype.js';
 import { itemSize } from '../engine/dtype.js';
+import { defineOwn } from '../engine/safetensors.js';
 import type { Tensor } from '../engine/tensor.js';
 import { CheckpointError } from './errors.js';
 import { PickleError, PyGlobal, unpickle } from './pickle.js';
@@ -182,7 +183,7 @@ async function loadZip(file: string): Promise<Record<string, Tensor>> {
       if (!groups.has(t.storage.key)) groups.set(t.storage.key, new Map());
       groups.get(t.storage.key)!.set(tensorName, t);
     }
-    const out = Object.create(null) as Record<string, Tensor>; // tensor names may be 'constructor' or '__proto__'
+    const out = new Map<string, Tensor>();
     for (const [key, group] of groups) {
       const [tensorName, first] = group.entries().next().value as [string, PendingTensor];
       const name = `${root}data/${key}`;
@@ -194,10 +195,10 @@ async function loadZip(file: string): Promise<Record<string, Tensor>> {
         throw new CheckpointError(file, `tensor '${tensorName}': storage ${name} has ${declared} bytes, the pickle says ${expected} (corrupt?)`);
       }
       const data = await read(name);
-      Object.assign(out, materialize(file, group, () => data, byteorder));
+      for (const [name, t] of Object.entries(materialize(file, group, () => data, byteorder))) out.set(name, t);
     }
-    const ordered = Object.create(null) as Record<string, Tensor>; // the pickle's order
-    for (const k of pending.keys()) ordered[k] = out[k];
+    const ordered: Record<string, Tensor> = {}; // the pickle's order
+    for (const k of pending.keys()) defineOwn(ordered, k, out.get(k)!);
     return ordered;
   } finally {
     closeSync(fd);

@@ -13,9 +13,13 @@ import { Tensor } from './tensor.js';
 const TO_FORMAT: Record<DType, string> = {
   float64: 'F64', float32: 'F32', float16: 'F16', bfloat16: 'BF16', int64: 'I64', int32: 'I32', int16: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
 };
-// Maps keyed by names from a file have no prototype: a tensor named 'constructor' or
-// '__proto__' is then just a name (on {} the first is inherited, the second sets the prototype).
-const ownRecord = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+/**
+ * `record[key] = value` as an own property whatever the key: assigning '__proto__' would set the
+ * prototype instead, and names from a file may be anything. Lookups go through Object.hasOwn.
+ */
+export function defineOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+}
 const FROM_FORMAT: Record<string, DType> = Object.fromEntries(Object.entries(TO_FORMAT).map(([k, v]) => [v, k as DType]));
 const MAX_HEADER = 100_000_000; // the reference implementation's limit
 
@@ -60,14 +64,14 @@ export function parseSafetensorsHeader(bytes: Uint8Array, path = '<buffer>', fil
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError(path, 'header is not a JSON object');
   const dataStart = 8 + headerLength;
   const dataLength = fileSize - dataStart;
-  const tensors = ownRecord<TensorInfo>();
-  let metadata = ownRecord<string>();
+  const tensors: Record<string, TensorInfo> = {};
+  const metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (entry === null || typeof entry !== 'object' || Array.isArray(entry) || Object.values(entry).some((v) => typeof v !== 'string')) {
         throw new SafetensorsError(path, '__metadata__ must map strings to strings');
       }
-      metadata = Object.assign(ownRecord<string>(), entry);
+      for (const [k, v] of Object.entries(entry)) defineOwn(metadata, k, v as string);
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
@@ -87,7 +91,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, path = '<buffer>', fil
     if (offsets[1] > dataLength) {
       throw new SafetensorsError(path, `tensor '${name}': bytes ${offsets[0]}..${offsets[1]} lie past the end of the data (${dataLength} bytes; truncated?)`);
     }
-    tensors[name] = { dtype, shape: e.shape as number[], dataOffsets: [offsets[0], offsets[1]] };
+    defineOwn(tensors, name, { dtype, shape: e.shape as number[], dataOffsets: [offsets[0], offsets[1]] });
   }
   // The format requires the tensors to tile the data exactly: no overlaps, no holes.
   const spans = Object.entries(tensors).sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0]);
@@ -151,11 +155,11 @@ export function readSafetensorsHeader(path: string): SafetensorsFile {
 export function loadSafetensors(path: string): Record<string, Tensor> {
   return withFile(path, (fd, size) => {
     const file = readHeader(fd, size, path);
-    const out = ownRecord<Tensor>();
+    const out: Record<string, Tensor> = {};
     try {
       for (const [name, info] of Object.entries(file.tensors)) {
         const t: Tensor = N.empty(info.shape, info.dtype);
-        out[name] = t;
+        defineOwn(out, name, t);
         readExactly(fd, N.rawBytes(t), file.dataStart + info.dataOffsets[0], path);
       }
     } catch (error) {
@@ -176,7 +180,7 @@ export function saveSafetensors(path: string, tensors: Record<string, Tensor>, m
   }
   // Largest items first, then by name: the order Python's safetensors writes, which keeps alignment.
   const names = Object.keys(tensors).sort((a, b) => itemSize(tensors[b].dtype) - itemSize(tensors[a].dtype) || (a < b ? -1 : a > b ? 1 : 0));
-  const header = ownRecord<unknown>();
+  const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== 'string') throw new TypeError(`saveSafetensors: metadata '${k}' must be a string`);
@@ -188,7 +192,7 @@ export function saveSafetensors(path: string, tensors: Record<string, Tensor>, m
   for (const name of names) {
     const t = tensors[name];
     const bytes: Uint8Array = N.rawBytes(t);
-    header[name] = { dtype: TO_FORMAT[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes.length] };
+    defineOwn(header, name, { dtype: TO_FORMAT[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes.length] });
     payloads.push(bytes);
     offset += bytes.length;
   }
