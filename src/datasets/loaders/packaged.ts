@@ -6,6 +6,7 @@ import { buildColumn, type Column } from '../columns.js';
 import { featuresFromJSON, Value, type Feature, type Features } from '../features.js';
 import { inferFeature } from '../infer.js';
 import { parseJsonExact } from '../io/exact-json.js';
+import { checkParquetLayout, containingStrayRejections } from '../io/parquet-check.js';
 import { DataFileError } from '../io/errors.js';
 import { readBytes, readTextFile } from '../io/text.js';
 import { parseDelimited } from './delimited.js';
@@ -167,14 +168,33 @@ export async function loadParquet(file: string, o: { features?: Features } = {})
   } catch (e) {
     throw new DataFileError(file, null, `not a Parquet file (${(e as Error).message})`);
   }
+  const corrupt = (message: string): never => { throw new DataFileError(file, null, `corrupt Parquet file: ${message}`); };
   let features: Features | null = o.features ?? null;
   const hf = meta.key_value_metadata?.find((kv) => kv.key === 'huggingface')?.value;
   if (!features && hf) {
-    const info = JSON.parse(hf) as { info?: { features?: Record<string, unknown> } };
-    if (info.info?.features) features = featuresFromJSON(info.info.features, file);
+    let info: { info?: { features?: Record<string, unknown> } };
+    try {
+      info = JSON.parse(hf) as typeof info;
+    } catch (e) {
+      return corrupt(`its "huggingface" metadata is not JSON (${(e as Error).message})`);
+    }
+    try {
+      if (info?.info?.features) features = featuresFromJSON(info.info.features, file);
+    } catch (e) {
+      return corrupt(`its "huggingface" features do not parse (${(e as Error).message})`);
+    }
   }
-  const rows = (await parquetReadObjects({ file: buffer })) as Record<string, unknown>[];
-  const names = meta.schema[0].num_children ? meta.schema.slice(1).filter((_, i, all) => isTopLevel(meta.schema, i + 1)).map((s) => s.name) : [];
+  let rows: Record<string, unknown>[];
+  let names: string[];
+  try {
+    checkParquetLayout(meta, buffer, corrupt);
+    rows = (await containingStrayRejections(() => parquetReadObjects({ file: buffer }))) as Record<string, unknown>[];
+    names = meta.schema[0].num_children ? meta.schema.slice(1).filter((_, i) => isTopLevel(meta.schema, i + 1)).map((s) => s.name) : [];
+  } catch (e) {
+    if (e instanceof DataFileError) throw e;
+    return corrupt((e as Error).message); // hyparquet's own errors name neither the file nor the problem's place
+  }
+  if (rows.length !== Number(meta.num_rows)) corrupt(`the metadata says ${meta.num_rows} rows, the pages hold ${rows.length}`);
   const out = new Map<string, Column>();
   const feats: Features = {};
   for (const name of features ? Object.keys(features) : names) {
@@ -183,7 +203,7 @@ export async function loadParquet(file: string, o: { features?: Features } = {})
     out.set(name, buildColumn(values, feature, (r) => `${file}: row ${r}, column '${name}'`));
     feats[name] = feature;
   }
-  return { columns: out, features: feats, numRows: Number(meta.num_rows), hashes: [createHash('sha1').update(bytes).digest('hex')] };
+  return { columns: out, features: feats, numRows: rows.length, hashes: [createHash('sha1').update(bytes).digest('hex')] };
 }
 
 function isTopLevel(schema: { num_children?: number }[], index: number): boolean {
@@ -204,7 +224,7 @@ function skip(schema: { num_children?: number }[], i: number): number {
 }
 
 function normalizeParquetValue(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v; // exact past 2^53
   if (Array.isArray(v)) return v.map(normalizeParquetValue);
   return v === undefined ? null : v;
 }
