@@ -1,16 +1,36 @@
 // What a fuzz case can exercise, by name: each reads the case's folder (files written by the
 // parent) and either succeeds or throws. test/fuzz/*.test.ts decide whether the error was clear.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { unpickle } from '../../src/checkpoints/pickle.js';
 import { loadTorchCheckpoint } from '../../src/checkpoints/torch-load.js';
-import { AutoTokenizer, loadDataset } from '../../src/data-index.js';
+import { AutoTokenizer, Dataset, loadDataset } from '../../src/data-index.js';
+import { bertTokenizerJsonFromVocab } from '../../src/tokenizers/files.js';
+import { generator, mutateBytes, mutateJson } from './mutators.js';
 import { loadSafetensors } from '../../src/engine/safetensors.js';
 import type { Tensor } from '../../src/engine/tensor.js';
 import * as torch from '../../src/engine/torch.js';
 import { AutoConfig } from '../../src/models/index.js';
 
 type Target = (folder: string, args: unknown) => unknown;
+
+let parquetBytes: Buffer | null = null;
+/** A small valid Parquet file (strings, ints with nulls, lists), written once per child. */
+function parquetBase(): Buffer {
+  if (!parquetBytes) {
+    const dir = mkdtempSync(join(tmpdir(), 'finetune-fuzz-parquet-'));
+    Dataset.fromDict({
+      text: Array.from({ length: 40 }, (_, i) => (i % 7 === 3 ? null : `row ${i} text`)),
+      label: Array.from({ length: 40 }, (_, i) => (i % 5 === 4 ? null : i % 3)),
+      ids: Array.from({ length: 40 }, (_, i) => Array.from({ length: i % 4 }, (_, k) => k + i)),
+    }).toParquet(join(dir, 'base.parquet'));
+    parquetBytes = readFileSync(join(dir, 'base.parquet'));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return parquetBytes;
+}
 
 const disposeAll = (tensors: Record<string, Tensor>): void => { for (const t of Object.values(tensors)) t.dispose(); };
 
@@ -42,18 +62,23 @@ function runOp(args: unknown): void {
 export const targets: Record<string, Target> = {
   'torch-load': async (folder) => disposeAll((await loadTorchCheckpoint(join(folder, 'pytorch_model.bin'))).stateDict),
   safetensors: (folder) => disposeAll(loadSafetensors(join(folder, 'model.safetensors'))),
-  pickle: async (folder) => {
-    const { readFileSync } = await import('node:fs');
+  pickle: (folder) => {
     unpickle(readFileSync(join(folder, 'data.pkl')), { file: 'data.pkl', findGlobal: () => undefined });
   },
-  tokenizer: async (folder) => {
+  tokenizer: async (folder, args) => {
+    const seed = (args as { mutateTokenizerJson?: number } | null)?.mutateTokenizerJson;
+    if (seed !== undefined) {
+      const json = bertTokenizerJsonFromVocab(join(folder, 'vocab.txt'), {});
+      writeFileSync(join(folder, 'tokenizer.json'), JSON.stringify(mutateJson(json, generator(seed))));
+    }
     const tokenizer = await AutoTokenizer.fromPretrained(folder);
-    tokenizer('Hello world, this is a test.', 'And a second one', { truncation: true, padding: 'max_length', maxLength: 16 });
+    await tokenizer('Hello world, this is a test.', 'And a second one', { truncation: true, padding: 'max_length', maxLength: 16 });
   },
   config: (folder) => AutoConfig.fromPretrained(folder),
   dataset: async (folder, args) => {
-    const { builder, file } = args as { builder: string; file: string };
+    const { builder, file, mutateParquet } = args as { builder: string; file: string; mutateParquet?: number };
     process.env.HF_DATASETS_CACHE = join(folder, 'cache');
+    if (mutateParquet !== undefined) writeFileSync(join(folder, file), mutateBytes(parquetBase(), generator(mutateParquet)));
     const ds = await loadDataset(builder, { dataFiles: join(folder, file), split: 'train' });
     for (const row of ds) void row;
   },

@@ -166,7 +166,7 @@ export async function loadParquet(file: string, o: { features?: Features } = {})
   try {
     meta = parquetMetadata(buffer);
   } catch (e) {
-    throw new DataFileError(file, null, `not a Parquet file (${(e as Error).message})`);
+    throw new DataFileError(file, null, `not a Parquet file, or its footer metadata is corrupt (${libraryDetail(e)})`);
   }
   const corrupt = (message: string): never => { throw new DataFileError(file, null, `corrupt Parquet file: ${message}`); };
   let features: Features | null = o.features ?? null;
@@ -192,7 +192,7 @@ export async function loadParquet(file: string, o: { features?: Features } = {})
     names = meta.schema[0].num_children ? meta.schema.slice(1).filter((_, i) => isTopLevel(meta.schema, i + 1)).map((s) => s.name) : [];
   } catch (e) {
     if (e instanceof DataFileError) throw e;
-    return corrupt((e as Error).message); // hyparquet's own errors name neither the file nor the problem's place
+    return corrupt(`its pages do not decode (${libraryDetail(e)})`); // hyparquet's errors name neither file nor place
   }
   if (rows.length !== Number(meta.num_rows)) corrupt(`the metadata says ${meta.num_rows} rows, the pages hold ${rows.length}`);
   const out = new Map<string, Column>();
@@ -204,6 +204,12 @@ export async function loadParquet(file: string, o: { features?: Features } = {})
     feats[name] = feature;
   }
   return { columns: out, features: feats, numRows: rows.length, hashes: [createHash('sha1').update(bytes).digest('hex')] };
+}
+
+/** A library error's message, unless it is a JavaScript runtime error from inside the library (a TypeError on undefined). */
+function libraryDetail(e: unknown): string {
+  const error = e instanceof Error ? e : new Error(String(e));
+  return error instanceof TypeError || error instanceof RangeError ? 'hyparquet failed while reading it' : `hyparquet: ${error.message}`;
 }
 
 function isTopLevel(schema: { num_children?: number }[], index: number): boolean {
