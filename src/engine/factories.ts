@@ -161,7 +161,8 @@ export function linspace(start: number, end: number, steps: number, o: TensorOpt
   return N.linspace(start, end, steps, o.dtype, o.device, o.requiresGrad);
 }
 
-export function eye(n: number, m: number | TensorOptions = n, o: TensorOptions = {}): Tensor {
+export function eye(n: number, m: number | TensorOptions | null = n, o: TensorOptions = {}): Tensor {
+  if (m === null || m === undefined) return N.eye(n, n, o.dtype, o.device, o.requiresGrad); // eye(n, None), as torch
   if (typeof m === 'object') return N.eye(n, n, m.dtype, m.device, m.requiresGrad);
   return N.eye(n, m, o.dtype, o.device, o.requiresGrad);
 }

@@ -192,6 +192,11 @@ export function validateTokenizerJson(text: string, path: string): Record<string
     if (type === 'Sequence' && Array.isArray(children)) children.forEach((c, i) => check(kind, c, `${where}.${SEQUENCE_KEY[kind]}[${i}]`));
   };
   for (const kind of Object.keys(KNOWN_TYPES)) check(kind, json[kind], kind);
+  // The library only notices a WordPiece unk_token missing from the vocabulary when it encodes.
+  const model = json.model as Record<string, unknown>;
+  if (modelType(json) === 'WordPiece' && typeof model.unk_token === 'string' && model.vocab && typeof model.vocab === 'object' && !Object.hasOwn(model.vocab, model.unk_token)) {
+    throw new Error(`${path}: model.unk_token ${JSON.stringify(model.unk_token)} is not in model.vocab`);
+  }
   return json;
 }
 

@@ -61,3 +61,11 @@ test('bad tokenizer options name the file and the key', async () => {
   for (const [config, message] of cases) await assert.rejects(AutoTokenizer.fromPretrained(folder({ 'tokenizer_config.json': config })), message);
   await assert.rejects(AutoTokenizer.fromPretrained(folder({}), { paddingSide: 'up' as 'left' }), /fromPretrained options: "padding_side" must be "left" or "right"/);
 });
+
+test('a WordPiece unk_token missing from the vocabulary is an error naming tokenizer.json, not a failure at encode time', async () => {
+  const dir = folder({});
+  const json = bertTokenizerJsonFromVocab(join(dir, 'vocab.txt'), {});
+  (json.model as Record<string, unknown>).unk_token = '<nope>';
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(json));
+  await assert.rejects(AutoTokenizer.fromPretrained(dir), /tokenizer\.json: model\.unk_token "<nope>" is not in model\.vocab/);
+});

@@ -67,6 +67,7 @@ test('factories take PyTorch-style sizes: varargs, an array, and trailing option
   assert.deepEqual(torch.arange(1, 2, 0.25).toArray(), [1, 1.25, 1.5, 1.75]);
   assert.deepEqual(torch.linspace(0, 1, 5).toArray(), [0, 0.25, 0.5, 0.75, 1]);
   assert.deepEqual(torch.eye(2).toArray(), [[1, 0], [0, 1]]);
+  assert.deepEqual(torch.eye(2, null).toArray(), [[1, 0], [0, 1]], 'eye(n, None) is square, as in torch');
   const ints = torch.randint(3, 7, [1000]);
   assert.equal(ints.dtype, 'int64');
   assert.ok(ints.min().item() >= 3 && ints.max().item() < 7);
