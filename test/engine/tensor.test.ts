@@ -68,6 +68,9 @@ test('factories take PyTorch-style sizes: varargs, an array, and trailing option
   assert.deepEqual(torch.linspace(0, 1, 5).toArray(), [0, 0.25, 0.5, 0.75, 1]);
   assert.deepEqual(torch.eye(2).toArray(), [[1, 0], [0, 1]]);
   assert.deepEqual(torch.eye(2, null).toArray(), [[1, 0], [0, 1]], 'eye(n, None) is square, as in torch');
+  // An absurd size names the op, the shape and the dtype, not only the bytes.
+  assert.throws(() => torch.zeros([1e6, 1e6]), /^Error: zeros\(\[1000000, 1000000\]\): CPU out of memory: cannot allocate \d+ bytes/);
+  assert.throws(() => torch.full([2 ** 40], 1, { dtype: 'int8' }), /^Error: full\(\[1099511627776\], int8\): CPU out of memory/);
   const ints = torch.randint(3, 7, [1000]);
   assert.equal(ints.dtype, 'int64');
   assert.ok(ints.min().item() >= 3 && ints.max().item() < 7);
