@@ -33,6 +33,21 @@ export class UnsafePickleError extends Error {
   }
 }
 
+/** A short, bounded rendering of an unpickled value for error messages (values may nest 200k deep or be huge). */
+export function preview(v: unknown, depth = 0): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (v === null) return 'None';
+  if (typeof v !== 'object') return String(v);
+  if (v instanceof PyGlobal) return v.qualifiedName;
+  if (v instanceof Uint8Array) return `bytes(${v.length})`;
+  if (depth >= 3) return Array.isArray(v) ? '(…)' : '{…}';
+  const more = (n: number): string => (n > 5 ? ', …' : '');
+  if (Array.isArray(v)) return `(${v.slice(0, 5).map((x) => preview(x, depth + 1)).join(', ')}${more(v.length)})`;
+  if (v instanceof Map) return `{${[...v.entries()].slice(0, 5).map(([k, x]) => `${preview(k, depth + 1)}: ${preview(x, depth + 1)}`).join(', ')}${more(v.size)}}`;
+  if (v instanceof Set) return `{${[...v].slice(0, 5).map((x) => preview(x, depth + 1)).join(', ')}${more(v.size)}}`;
+  return Object.prototype.toString.call(v);
+}
+
 export class PickleError extends Error {
   constructor(file: string, message: string) {
     super(`${file}: ${message}`);

@@ -13,7 +13,7 @@ import { itemSize } from '../engine/dtype.js';
 import { defineOwn } from '../engine/safetensors.js';
 import type { Tensor } from '../engine/tensor.js';
 import { CheckpointError } from './errors.js';
-import { PickleError, PyGlobal, unpickle } from './pickle.js';
+import { PickleError, preview, PyGlobal, unpickle } from './pickle.js';
 import { materialize, PendingTensor, type StorageRef } from './storages.js';
 
 export { CheckpointError };
@@ -79,9 +79,15 @@ function torchGlobals(file: string): (module: string, name: string) => PyGlobal 
   };
 }
 
+/** torch.save names storages by string keys; anything else (a nested tuple) is a corrupt file. */
+function storageKey(file: string, key: unknown): string {
+  if (typeof key === 'string' || (typeof key === 'number' && Number.isSafeInteger(key))) return String(key);
+  throw new PickleError(file, `storage key ${preview(key)} is not a string`);
+}
+
 function storageDtype(file: string, type: unknown): DType {
   const dtype = type instanceof PyGlobal && Object.hasOwn(STORAGE_DTYPES, type.name) ? STORAGE_DTYPES[type.name] : undefined;
-  if (!dtype) throw new CheckpointError(file, `unsupported storage type ${type instanceof PyGlobal ? type.qualifiedName : String(type)}`);
+  if (!dtype) throw new CheckpointError(file, `unsupported storage type ${preview(type)}`);
   return dtype;
 }
 
@@ -130,7 +136,7 @@ function pendingTensors(file: string, value: unknown): Map<string, PendingTensor
   if (!(value instanceof Map)) throw new CheckpointError(file, 'the pickle does not hold a dict of tensors (a state dict)');
   const pending = new Map<string, PendingTensor>();
   for (const [name, v] of value) {
-    if (typeof name !== 'string') throw new CheckpointError(file, `state dict key ${String(name)} is not a string`);
+    if (typeof name !== 'string') throw new CheckpointError(file, `state dict key ${preview(name)} is not a string`);
     if (!(v instanceof PendingTensor)) {
       const others = [...value.keys()].slice(0, 5).join("', '");
       throw new CheckpointError(file, `'${name}' is not a tensor, so this is not a plain state dict (keys: '${others}'…); ` +
@@ -170,9 +176,9 @@ async function loadZip(file: string): Promise<Record<string, Tensor>> {
     if (byteorder !== 'little' && byteorder !== 'big') throw new CheckpointError(file, `unknown byteorder '${byteorder}'`);
 
     const persistentLoad = (pid: unknown): StorageRef => {
-      if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) throw new PickleError(file, `unexpected persistent id ${JSON.stringify(pid)}`);
+      if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) throw new PickleError(file, `unexpected persistent id ${preview(pid)}`);
       const [, type, key, , numel] = pid;
-      return { key: String(key), dtype: storageDtype(file, type), numel: int(file, 'storage size', numel), viewOffset: 0, viewNumel: int(file, 'storage size', numel) };
+      return { key: storageKey(file, key), dtype: storageDtype(file, type), numel: int(file, 'storage size', numel), viewOffset: 0, viewNumel: int(file, 'storage size', numel) };
     };
     const { value } = unpickle(await read(pkl), { file, findGlobal: torchGlobals(file), persistentLoad, build: build(file) });
     const pending = pendingTensors(file, value);
@@ -249,19 +255,19 @@ function loadLegacy(file: string): Record<string, Tensor> {
   let r = unpickle(bytes, plain, 0);
   if (typeof r.value !== 'bigint' || r.value !== LEGACY_MAGIC) throw new CheckpointError(file, 'invalid magic number: not a torch.save file (corrupt?)');
   r = unpickle(bytes, plain, r.end);
-  if (r.value !== LEGACY_PROTOCOL) throw new CheckpointError(file, `unsupported legacy protocol version ${String(r.value)}`);
+  if (r.value !== LEGACY_PROTOCOL) throw new CheckpointError(file, `unsupported legacy protocol version ${preview(r.value)}`);
   r = unpickle(bytes, plain, r.end);
   const sysInfo = r.value instanceof Map ? r.value : new Map();
   const littleEndian = sysInfo.get('little_endian') !== false;
 
   const roots = new Map<string, { dtype: DType; numel: number }>();
   const persistentLoad = (pid: unknown): StorageRef => {
-    if (!Array.isArray(pid) || pid.length !== 6) throw new PickleError(file, `unexpected persistent id ${JSON.stringify(pid)}`);
+    if (!Array.isArray(pid) || pid.length !== 6) throw new PickleError(file, `unexpected persistent id ${preview(pid)}`);
     if (pid[0] === 'module') throw new CheckpointError(file, 'the checkpoint pickles a whole nn.Module, not a state dict; only state dicts can be loaded');
-    if (pid[0] !== 'storage') throw new PickleError(file, `unknown persistent id type '${String(pid[0])}'`);
+    if (pid[0] !== 'storage') throw new PickleError(file, `unknown persistent id type ${preview(pid[0])}`);
     const [, type, rootKey, , numel, view] = pid;
     const dtype = storageDtype(file, type);
-    const key = String(rootKey);
+    const key = storageKey(file, rootKey);
     roots.set(key, { dtype, numel: int(file, 'storage size', numel) });
     if (view === null) return { key, dtype, numel: roots.get(key)!.numel, viewOffset: 0, viewNumel: roots.get(key)!.numel };
     const [, offset, size] = view as unknown[];
@@ -276,7 +282,7 @@ function loadLegacy(file: string): Record<string, Tensor> {
   const storages = new Map<string, Buffer>();
   let at = r.end;
   for (const rawKey of r.value) {
-    const key = String(rawKey);
+    const key = storageKey(file, rawKey);
     const root = roots.get(key);
     if (!root) throw new CheckpointError(file, `storage '${key}' is listed but no tensor uses it (corrupt?)`);
     if (at + 8 > bytes.length) throw new CheckpointError(file, `the file ends before storage '${key}' (truncated?)`);

@@ -21,6 +21,13 @@ const cases: BoundedCase[] = [
   { name: 'billion laughs (DUP) as a dict key', target: 'torch-load', files: { 'pytorch_model.bin': dictWithKey(pickle(int(7), laughsDup)) } },
   { name: 'billion laughs (memo) as a dict key', target: 'torch-load', files: { 'pytorch_model.bin': dictWithKey(pickle(int(7), laughsMemo)) } },
   { name: 'a 200k-deep nested list as a dict key', target: 'torch-load', files: { 'pytorch_model.bin': dictWithKey(pickle(repeat(200_000, OP.MARK), repeat(200_000, OP.LIST))) } },
+  // The legacy header's protocol version as a 200k-deep list, and a deep list as a persistent id.
+  { name: 'a 200k-deep list as the legacy protocol version', target: 'torch-load', files: {
+    'pytorch_model.bin': Buffer.concat([pickle(OP.PROTO2, 0x8a, 10, Buffer.from('6cfc9c46f9206aa85019', 'hex'), OP.STOP), pickle(OP.PROTO2, repeat(200_000, OP.MARK), repeat(200_000, OP.LIST), OP.STOP)]),
+  } },
+  { name: 'a 200k-deep list as a persistent id', target: 'torch-load', files: {
+    'pytorch_model.bin': legacyCheckpoint(pickle(OP.PROTO2, OP.EMPTY_DICT, str('w'), repeat(200_000, OP.MARK), repeat(200_000, OP.LIST), OP.BINPERSID, OP.SETITEM, OP.STOP)),
+  } },
   { name: 'a stride-0 tensor of 2^25 elements over a 1-element storage', target: 'torch-load', files: {
     'pytorch_model.bin': legacyCheckpoint(pickle(OP.PROTO2, OP.EMPTY_DICT, str('w'), legacyTensor(1, 0, [2 ** 25], [0]), OP.SETITEM, OP.STOP), [['0', new Float32Array(1)]]),
   } },
@@ -56,6 +63,11 @@ test('a tuple DAG used as a dict key fails fast instead of spelling out 2^44 lea
 
 test('a deeply nested key is refused with a message, not a stack overflow', () => {
   clearError('a 200k-deep nested list as a dict key', /pytorch_model\.bin: .*a dict key nests tuples deeper than 64 levels/);
+});
+
+test('deep values in error messages are previewed, not stringified whole', () => {
+  clearError('a 200k-deep list as the legacy protocol version', /pytorch_model\.bin: unsupported legacy protocol version \(\(\(\(…\)\)\)\)/);
+  clearError('a 200k-deep list as a persistent id', /pytorch_model\.bin: unexpected persistent id \(\(\(\(…\)\)\)\)/);
 });
 
 test('a zero-stride view that would copy out to gigabytes is refused before allocating', () => {
