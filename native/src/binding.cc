@@ -367,9 +367,12 @@ Napi::Value reportExternalMemory(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !isTensorObject(env, info[0])) throw Napi::TypeError::New(env, "reportExternalMemory: expected a Tensor");
   Holder* holder = holderOf(env, info[0]);
   if (holder != nullptr && holder->reportedBytes == 0 && holder->tensor.device().is_cpu()) {
-    holder->reportedBytes = static_cast<int64_t>(holder->tensor.nbytes());
+    // The storage's bytes, not the view's logical size: an expanded view (stride 0) of one
+    // element may claim 10^18 bytes, which V8 rejects by aborting the process.
+    const at::Tensor& t = holder->tensor;
+    holder->reportedBytes = t.has_storage() ? static_cast<int64_t>(t.storage().nbytes()) : 0;
     int64_t ignored;
-    napi_adjust_external_memory(env, holder->reportedBytes, &ignored);
+    if (holder->reportedBytes > 0) napi_adjust_external_memory(env, holder->reportedBytes, &ignored);
   }
   return env.Undefined();
 }

@@ -7,7 +7,10 @@
 #include <torch/csrc/autograd/variable.h>
 #include <torch/version.h>
 
+#include <v8.h>
+
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <atomic>
 
@@ -119,17 +122,31 @@ at::Tensor fromBuffer(Args& a) {
   return finish(t, a, 4);
 }
 
-// Zero-copy: the tensor views the JavaScript buffer's memory and holds a reference that
-// keeps the buffer alive. The tensor may be freed on another thread or during garbage
-// collection, where N-API references cannot be released, so releases wait for the next op.
+// Zero-copy: the tensor views the JavaScript buffer's memory and owns a share of its V8
+// backing store. Holding the backing store, not the ArrayBuffer object, is what keeps the
+// memory alive when the buffer is detached (transferred to a worker or to structuredClone,
+// or ArrayBuffer.prototype.transfer): the detached object lets go of its bytes, the tensor
+// does not. The tensor may be freed on another thread or during garbage collection, so the
+// release waits for the next op on the main thread.
 struct BufferHold {
-  napi_env env;
-  napi_ref ref;
+  std::shared_ptr<v8::BackingStore> store;
 };
 std::mutex pendingMutex;
 std::vector<BufferHold*> pendingReleases;
 
 std::atomic<bool> releasesPending{false};
+
+// N-API has no access to backing stores; in Node a napi_value *is* a v8::Local<v8::Value>
+// (v8impl::V8LocalValueFromJsValue does this same copy), a layout N-API itself relies on.
+std::shared_ptr<v8::BackingStore> backingStoreOf(napi_value value) {
+  v8::Local<v8::Value> local;
+  static_assert(sizeof(local) == sizeof(value), "napi_value is not a v8::Local");
+  std::memcpy(static_cast<void*>(&local), &value, sizeof(value));
+  if (local->IsArrayBufferView()) return local.As<v8::ArrayBufferView>()->Buffer()->GetBackingStore();
+  if (local->IsArrayBuffer()) return local.As<v8::ArrayBuffer>()->GetBackingStore();
+  if (local->IsSharedArrayBuffer()) return local.As<v8::SharedArrayBuffer>()->GetBackingStore();
+  throw ArgError("argument 0: expected a TypedArray, Buffer or ArrayBuffer");
+}
 
 }  // namespace
 
@@ -141,10 +158,7 @@ void drainPendingReleases() {
     ready.swap(pendingReleases);
     releasesPending = false;
   }
-  for (BufferHold* hold : ready) {
-    napi_delete_reference(hold->env, hold->ref);
-    delete hold;
-  }
+  for (BufferHold* hold : ready) delete hold;
 }
 
 namespace {
@@ -153,10 +167,9 @@ at::Tensor fromBufferShared(Args& a) {
   BufferArg b = bufferArg(a);
   // Kernels assume element alignment; a misaligned view (a Buffer slice at an odd offset) is copied.
   if (b.bytes == 0 || reinterpret_cast<uintptr_t>(b.data) % c10::elementSize(b.type) != 0) return copyOf(b);
-  auto* hold = new BufferHold{a.env(), nullptr};
-  napi_create_reference(a.env(), a.raw(0), 1, &hold->ref);
+  auto* hold = new BufferHold{backingStoreOf(a.raw(0))};
   // Always deferred (dispatch drains them before each op): the tensor may die inside a
-  // garbage-collection finalizer, where deleting a reference is not allowed.
+  // garbage-collection finalizer or on a libtorch thread.
   return at::from_blob(b.data, b.shape, [hold](void*) {
     std::lock_guard<std::mutex> lock(pendingMutex);
     pendingReleases.push_back(hold);

@@ -8,6 +8,12 @@
 // Python values become: None → null, bool → boolean, int → number (bigint past 2^53),
 // float → number, str → string, bytes → Uint8Array, list/tuple → array, dict → Map,
 // set/frozenset → Set.
+//
+// The reader's own work is linear in the file: every opcode costs O(1) or O(bytes it reads)
+// (APPENDS moves values that earlier opcodes pushed), with three exceptions bounded here: dict
+// keys that are tuples (a DAG of shared tuples, built with DUP or memo references, can stand
+// for 2^44 leaves in a few hundred bytes: a "billion laughs"), text integers (Python's own
+// 4300-digit limit) and LONG4 byte strings (converted in one step, not bit by bit).
 
 /** A reference to a Python global that the allow-list accepted. */
 export class PyGlobal {
@@ -25,6 +31,21 @@ export class UnsafePickleError extends Error {
       `never runs code from a checkpoint${hint}. If you trust the file, convert it to safetensors in Python.`);
     this.name = 'UnsafePickleError';
   }
+}
+
+/** A short, bounded rendering of an unpickled value for error messages (values may nest 200k deep or be huge). */
+export function preview(v: unknown, depth = 0): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (v === null) return 'None';
+  if (typeof v !== 'object') return String(v);
+  if (v instanceof PyGlobal) return v.qualifiedName;
+  if (v instanceof Uint8Array) return `bytes(${v.length})`;
+  if (depth >= 3) return Array.isArray(v) ? '(…)' : '{…}';
+  const more = (n: number): string => (n > 5 ? ', …' : '');
+  if (Array.isArray(v)) return `(${v.slice(0, 5).map((x) => preview(x, depth + 1)).join(', ')}${more(v.length)})`;
+  if (v instanceof Map) return `{${[...v.entries()].slice(0, 5).map(([k, x]) => `${preview(k, depth + 1)}: ${preview(x, depth + 1)}`).join(', ')}${more(v.size)}}`;
+  if (v instanceof Set) return `{${[...v].slice(0, 5).map((x) => preview(x, depth + 1)).join(', ')}${more(v.size)}}`;
+  return Object.prototype.toString.call(v);
 }
 
 export class PickleError extends Error {
@@ -46,6 +67,39 @@ export interface UnpickleOptions {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+
+// Python's sys.int_info.default_max_str_digits: longer text integers are refused there too.
+const MAX_INT_DIGITS = 4300;
+// A tuple used as a dict key is spelled out as a string (JS Maps compare by identity); one
+// that would spell out to more than this many leaves is a hostile file, not a checkpoint.
+const MAX_KEY_LEAVES = 4096;
+const MAX_KEY_DEPTH = 64;
+
+/** How many leaves `key` expands to, counting shared sub-tuples once per use; fails past `MAX_KEY_LEAVES`. */
+function keyLeaves(key: unknown[], fail: (message: string) => never): number {
+  const counted = new Map<unknown[], number>();
+  const count = (node: unknown[], depth: number): number => {
+    const known = counted.get(node);
+    if (known !== undefined) return known;
+    if (depth > MAX_KEY_DEPTH) fail(`a dict key nests tuples deeper than ${MAX_KEY_DEPTH} levels`);
+    counted.set(node, Infinity); // a list that contains itself is never finite
+    let n = 0;
+    for (const child of node) {
+      n += Array.isArray(child) ? count(child, depth + 1) : 1;
+      if (n > MAX_KEY_LEAVES) fail(`a dict key is a tuple of more than ${MAX_KEY_LEAVES} values (a "billion laughs" pickle?)`);
+    }
+    counted.set(node, n);
+    return n;
+  };
+  return count(key, 0);
+}
+
+/** A little-endian two's-complement integer, in one conversion (bit-by-bit is quadratic). */
+function signedLE(b: Uint8Array): bigint {
+  if (b.length === 0) return 0n;
+  const v = BigInt(`0x${Buffer.from(b).reverse().toString('hex')}`);
+  return b[b.length - 1] & 0x80 ? v - (1n << BigInt(8 * b.length)) : v;
+}
 
 /** Reads one pickle from `bytes` at `start`; returns the value and where the pickle ended. */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0): { value: unknown; end: number } {
@@ -121,14 +175,17 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0)
   };
   // Python compares dict keys by value; JS Maps by identity. Keys in checkpoints are strings and
   // ints, but tuples (arrays) would silently not match, so they are turned into strings.
-  const key = (k: unknown): unknown => (Array.isArray(k) ? JSON.stringify(k, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) : k);
+  const key = (k: unknown): unknown => {
+    if (!Array.isArray(k)) return k;
+    keyLeaves(k, fail);
+    return JSON.stringify(k, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+  };
   const int = (v: bigint): number | bigint => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
-  const longLE = (b: Uint8Array): number | bigint => {
-    if (b.length === 0) return 0;
-    let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-    if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
-    return int(v);
+  const longLE = (b: Uint8Array): number | bigint => int(signedLE(b));
+  const textInt = (s: string, op: string): number | bigint => {
+    if (!/^[+-]?\d+$/.test(s)) fail(`bad ${op} '${s.slice(0, 40)}'`);
+    if (s.length > MAX_INT_DIGITS) fail(`${op} has ${s.length} digits, more than Python's limit of ${MAX_INT_DIGITS}`);
+    return int(BigInt(s));
   };
   const memoGet = (i: number): unknown => (memo.has(i) ? memo.get(i) : fail(`memo entry ${i} is missing`));
 
@@ -154,12 +211,11 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0)
       case 0x8b: push(longLE(raw(u32()))); break; // LONG4
       case 0x49: { // INT (text); protocol 0 writes booleans as I01/I00
         const s = line();
-        push(s === '01' ? true : s === '00' ? false : /^[+-]?\d+$/.test(s) ? int(BigInt(s)) : fail(`bad INT '${s}'`));
+        push(s === '01' ? true : s === '00' ? false : textInt(s, 'INT'));
         break;
       }
       case 0x4c: { // LONG (text)
-        const s = line().replace(/L$/, '');
-        push(/^[+-]?\d+$/.test(s) ? int(BigInt(s)) : fail(`bad LONG '${s}'`));
+        push(textInt(line().replace(/L$/, ''), 'LONG'));
         break;
       }
       case 0x47: push(view.getFloat64(need(8), false)); break; // BINFLOAT (big-endian)
@@ -194,7 +250,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0)
       case 0x86: { const b = pop(); push([pop(), b]); break; } // TUPLE2
       case 0x87: { const c = pop(); const b = pop(); push([pop(), b, c]); break; } // TUPLE3
       case 0x61: { const v = pop(); const list = top(); if (!Array.isArray(list)) fail('APPEND to a non-list'); (list as unknown[]).push(v); break; }
-      case 0x65: { const items = popMark(); const list = top(); if (!Array.isArray(list)) fail('APPENDS to a non-list'); (list as unknown[]).push(...items); break; }
+      case 0x65: { const items = popMark(); const list = top(); if (!Array.isArray(list)) fail('APPENDS to a non-list'); for (const item of items) (list as unknown[]).push(item); break; }
       case 0x64: { const d = new Map(); setItems(d, popMark()); push(d); break; } // DICT
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
       case 0x75: { const items = popMark(); setItems(top(), items); break; } // SETITEMS

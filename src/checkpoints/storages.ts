@@ -6,6 +6,7 @@ import type { DType } from '../engine/dtype.js';
 import { itemSize } from '../engine/dtype.js';
 import { arange } from '../engine/torch.js'; // (the namespace also installs the tensor methods used below)
 import { N } from '../engine/native.js';
+import { defineOwn } from '../engine/safetensors.js';
 import type { Tensor } from '../engine/tensor.js';
 import { CheckpointError } from './errors.js';
 
@@ -43,6 +44,19 @@ function toLittleEndian(data: Uint8Array, size: number): Uint8Array {
   return copy;
 }
 
+// Every tensor is copied out of its storage, so a view whose elements overlap (a zero stride, as
+// expand() makes) grows on loading. torch.load would keep it a view; here a 473-byte file could
+// ask for gigabytes. Past this factor and size such a view is refused before anything is allocated.
+const MAX_OVERLAP_FACTOR = 64;
+const MAX_OVERLAP_BYTES = 16 * 2 ** 20;
+
+function refuseOverlappingCopy(file: string, name: string, ref: StorageRef, numel: number, spanned: number): void {
+  const bytes = numel * itemSize(ref.dtype);
+  if (numel <= spanned * MAX_OVERLAP_FACTOR || bytes <= MAX_OVERLAP_BYTES) return;
+  throw new CheckpointError(file, `tensor '${name}' has ${numel} elements but views only ${spanned} of storage '${ref.key}' ` +
+    `(zero or overlapping strides); copying it out would take ${bytes} bytes. Save it with .contiguous() (or .clone()) in Python`);
+}
+
 /** Builds every tensor from its storage's bytes (`read` returns the whole root storage). */
 export function materialize(
   file: string,
@@ -50,7 +64,7 @@ export function materialize(
   read: (ref: StorageRef) => Uint8Array,
   byteorder: 'little' | 'big',
 ): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
+  const out = new Map<string, Tensor>(); // names may be '__proto__' or 'constructor'
   const swapped = new Map<string, Uint8Array>();
   for (const [name, t] of pending) {
     const { storage: ref, size, stride } = t;
@@ -63,7 +77,7 @@ export function materialize(
     }
     const numel = size.reduce((a, b) => a * b, 1);
     if (numel === 0) {
-      out[name] = N.fromBuffer(new Uint8Array(0), size, ref.dtype);
+      out.set(name, N.fromBuffer(new Uint8Array(0), size, ref.dtype));
       continue;
     }
     const start = ref.viewOffset + t.offset;
@@ -73,8 +87,9 @@ export function materialize(
       throw new CheckpointError(file, `tensor '${name}' (shape [${size}], ${ref.dtype}) reads elements ${start}..${last} ` +
         `of storage '${ref.key}', which has ${limit} (corrupt or truncated checkpoint)`);
     }
+    refuseOverlappingCopy(file, name, ref, numel, last + 1 - start);
     if (isContiguous(size, stride)) {
-      out[name] = N.fromBuffer(data.subarray(start * bytesPer, (start + numel) * bytesPer), size, ref.dtype);
+      out.set(name, N.fromBuffer(data.subarray(start * bytesPer, (start + numel) * bytesPer), size, ref.dtype));
       continue;
     }
     // General strided view: element i of the result is storage[start + Σ index_d * stride_d].
@@ -90,8 +105,10 @@ export function materialize(
     }
     const flatIndex = index!.reshape([-1]);
     const gathered = span.indexSelect(0, flatIndex);
-    out[name] = gathered.reshape(size).contiguous();
-    for (const x of [span, index!, flatIndex, gathered]) if (x !== out[name] && !x.isDisposed) x.dispose();
+    out.set(name, gathered.reshape(size).contiguous());
+    for (const x of [span, index!, flatIndex, gathered]) if (x !== out.get(name) && !x.isDisposed) x.dispose();
   }
-  return out;
+  const record: Record<string, Tensor> = {};
+  for (const [name, t] of out) defineOwn(record, name, t);
+  return record;
 }

@@ -3,16 +3,17 @@
 // each tensor is `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)` and each
 // storage a persistent id naming raw little-endian bytes stored beside the pickle. The pickle
 // is read with the restricted unpickler (pickle.ts) and only the globals below are accepted.
-import { closeSync, openSync, readSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, readFileSync } from 'node:fs';
 import * as zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry as ZipEntry, ZipFile } from 'yauzl';
 
 import type { DType } from '../engine/dtype.js';
 import { itemSize } from '../engine/dtype.js';
+import { defineOwn } from '../engine/safetensors.js';
 import type { Tensor } from '../engine/tensor.js';
 import { CheckpointError } from './errors.js';
-import { PickleError, PyGlobal, unpickle } from './pickle.js';
+import { PickleError, preview, PyGlobal, unpickle } from './pickle.js';
 import { materialize, PendingTensor, type StorageRef } from './storages.js';
 
 export { CheckpointError };
@@ -70,7 +71,7 @@ function torchGlobals(file: string): (module: string, name: string) => PyGlobal 
   };
   return (module, name) => {
     const qualified = `${module}.${name}`;
-    if (qualified in table) return new PyGlobal(module, name, table[qualified]);
+    if (Object.hasOwn(table, qualified)) return new PyGlobal(module, name, table[qualified]);
     // Types that only appear as markers (never called): storage classes and tensor types.
     if (module === 'torch' && (name.endsWith('Storage') || name === 'Tensor')) return new PyGlobal(module, name);
     if (qualified === 'torch.nn.parameter.Parameter') return new PyGlobal(module, name);
@@ -78,9 +79,15 @@ function torchGlobals(file: string): (module: string, name: string) => PyGlobal 
   };
 }
 
+/** torch.save names storages by string keys; anything else (a nested tuple) is a corrupt file. */
+function storageKey(file: string, key: unknown): string {
+  if (typeof key === 'string' || (typeof key === 'number' && Number.isSafeInteger(key))) return String(key);
+  throw new PickleError(file, `storage key ${preview(key)} is not a string`);
+}
+
 function storageDtype(file: string, type: unknown): DType {
-  const dtype = type instanceof PyGlobal ? STORAGE_DTYPES[type.name] : undefined;
-  if (!dtype) throw new CheckpointError(file, `unsupported storage type ${type instanceof PyGlobal ? type.qualifiedName : String(type)}`);
+  const dtype = type instanceof PyGlobal && Object.hasOwn(STORAGE_DTYPES, type.name) ? STORAGE_DTYPES[type.name] : undefined;
+  if (!dtype) throw new CheckpointError(file, `unsupported storage type ${preview(type)}`);
   return dtype;
 }
 
@@ -129,7 +136,7 @@ function pendingTensors(file: string, value: unknown): Map<string, PendingTensor
   if (!(value instanceof Map)) throw new CheckpointError(file, 'the pickle does not hold a dict of tensors (a state dict)');
   const pending = new Map<string, PendingTensor>();
   for (const [name, v] of value) {
-    if (typeof name !== 'string') throw new CheckpointError(file, `state dict key ${String(name)} is not a string`);
+    if (typeof name !== 'string') throw new CheckpointError(file, `state dict key ${preview(name)} is not a string`);
     if (!(v instanceof PendingTensor)) {
       const others = [...value.keys()].slice(0, 5).join("', '");
       throw new CheckpointError(file, `'${name}' is not a tensor, so this is not a plain state dict (keys: '${others}'…); ` +
@@ -169,9 +176,9 @@ async function loadZip(file: string): Promise<Record<string, Tensor>> {
     if (byteorder !== 'little' && byteorder !== 'big') throw new CheckpointError(file, `unknown byteorder '${byteorder}'`);
 
     const persistentLoad = (pid: unknown): StorageRef => {
-      if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) throw new PickleError(file, `unexpected persistent id ${JSON.stringify(pid)}`);
+      if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) throw new PickleError(file, `unexpected persistent id ${preview(pid)}`);
       const [, type, key, , numel] = pid;
-      return { key: String(key), dtype: storageDtype(file, type), numel: int(file, 'storage size', numel), viewOffset: 0, viewNumel: int(file, 'storage size', numel) };
+      return { key: storageKey(file, key), dtype: storageDtype(file, type), numel: int(file, 'storage size', numel), viewOffset: 0, viewNumel: int(file, 'storage size', numel) };
     };
     const { value } = unpickle(await read(pkl), { file, findGlobal: torchGlobals(file), persistentLoad, build: build(file) });
     const pending = pendingTensors(file, value);
@@ -182,19 +189,23 @@ async function loadZip(file: string): Promise<Record<string, Tensor>> {
       if (!groups.has(t.storage.key)) groups.set(t.storage.key, new Map());
       groups.get(t.storage.key)!.set(tensorName, t);
     }
-    const out: Record<string, Tensor> = {};
+    const out = new Map<string, Tensor>();
     for (const [key, group] of groups) {
       const [tensorName, first] = group.entries().next().value as [string, PendingTensor];
       const name = `${root}data/${key}`;
       if (!entries.has(name)) throw new CheckpointError(file, `tensor '${tensorName}': its storage ${name} is missing from the archive`);
-      const data = await read(name);
+      // Sizes are checked as declared, before anything is read or inflated (a deflate bomb).
       const expected = first.storage.numel * itemSize(first.storage.dtype);
-      if (data.length !== expected) {
-        throw new CheckpointError(file, `tensor '${tensorName}': storage ${name} has ${data.length} bytes, the pickle says ${expected} (corrupt?)`);
+      const declared = entries.get(name)!.uncompressedSize;
+      if (declared !== expected) {
+        throw new CheckpointError(file, `tensor '${tensorName}': storage ${name} has ${declared} bytes, the pickle says ${expected} (corrupt?)`);
       }
-      Object.assign(out, materialize(file, group, () => data, byteorder));
+      const data = await read(name);
+      for (const [name, t] of Object.entries(materialize(file, group, () => data, byteorder))) out.set(name, t);
     }
-    return Object.fromEntries([...pending.keys()].map((k) => [k, out[k]])); // the pickle's order
+    const ordered: Record<string, Tensor> = {}; // the pickle's order
+    for (const k of pending.keys()) defineOwn(ordered, k, out.get(k)!);
+    return ordered;
   } finally {
     closeSync(fd);
     zip.close();
@@ -203,6 +214,12 @@ async function loadZip(file: string): Promise<Record<string, Tensor>> {
 
 async function readEntry(file: string, zip: ZipFile, fd: number, entry: ZipEntry, name: string): Promise<Buffer> {
   let data: Buffer;
+  // yauzl stops a stream that inflates past the declared size; the declared size itself must
+  // fit what the file could hold (deflate inflates at most 1032:1).
+  const limit = entry.compressionMethod === 0 ? fstatSync(fd).size : entry.compressedSize * 1032;
+  if (entry.uncompressedSize > limit) {
+    throw new CheckpointError(file, `${name}: the archive declares ${entry.uncompressedSize} bytes, more than its ${entry.compressedSize} stored bytes can hold (corrupt?)`);
+  }
   if (entry.compressionMethod === 0) {
     // Stored (torch.save never compresses): read straight from the file into one buffer.
     const { fileDataStart } = await zipOp<{ fileDataStart: number }>(file, (cb) => zip.readLocalFileHeader(entry, { minimal: true }, cb));
@@ -238,19 +255,19 @@ function loadLegacy(file: string): Record<string, Tensor> {
   let r = unpickle(bytes, plain, 0);
   if (typeof r.value !== 'bigint' || r.value !== LEGACY_MAGIC) throw new CheckpointError(file, 'invalid magic number: not a torch.save file (corrupt?)');
   r = unpickle(bytes, plain, r.end);
-  if (r.value !== LEGACY_PROTOCOL) throw new CheckpointError(file, `unsupported legacy protocol version ${String(r.value)}`);
+  if (r.value !== LEGACY_PROTOCOL) throw new CheckpointError(file, `unsupported legacy protocol version ${preview(r.value)}`);
   r = unpickle(bytes, plain, r.end);
   const sysInfo = r.value instanceof Map ? r.value : new Map();
   const littleEndian = sysInfo.get('little_endian') !== false;
 
   const roots = new Map<string, { dtype: DType; numel: number }>();
   const persistentLoad = (pid: unknown): StorageRef => {
-    if (!Array.isArray(pid) || pid.length !== 6) throw new PickleError(file, `unexpected persistent id ${JSON.stringify(pid)}`);
+    if (!Array.isArray(pid) || pid.length !== 6) throw new PickleError(file, `unexpected persistent id ${preview(pid)}`);
     if (pid[0] === 'module') throw new CheckpointError(file, 'the checkpoint pickles a whole nn.Module, not a state dict; only state dicts can be loaded');
-    if (pid[0] !== 'storage') throw new PickleError(file, `unknown persistent id type '${String(pid[0])}'`);
+    if (pid[0] !== 'storage') throw new PickleError(file, `unknown persistent id type ${preview(pid[0])}`);
     const [, type, rootKey, , numel, view] = pid;
     const dtype = storageDtype(file, type);
-    const key = String(rootKey);
+    const key = storageKey(file, rootKey);
     roots.set(key, { dtype, numel: int(file, 'storage size', numel) });
     if (view === null) return { key, dtype, numel: roots.get(key)!.numel, viewOffset: 0, viewNumel: roots.get(key)!.numel };
     const [, offset, size] = view as unknown[];
@@ -265,7 +282,7 @@ function loadLegacy(file: string): Record<string, Tensor> {
   const storages = new Map<string, Buffer>();
   let at = r.end;
   for (const rawKey of r.value) {
-    const key = String(rawKey);
+    const key = storageKey(file, rawKey);
     const root = roots.get(key);
     if (!root) throw new CheckpointError(file, `storage '${key}' is listed but no tensor uses it (corrupt?)`);
     if (at + 8 > bytes.length) throw new CheckpointError(file, `the file ends before storage '${key}' (truncated?)`);

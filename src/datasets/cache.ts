@@ -41,10 +41,45 @@ export function writeArrowFile(path: string, columns: Map<string, Column>, featu
   writeFileAtomic(path, bytes);
 }
 
+/** A cache file that does not validate (empty, truncated, corrupt): callers ignore it and rebuild. */
+export class CacheFileError extends Error {
+  constructor(readonly path: string, reason: string) {
+    super(`${path}: ${reason}`);
+    this.name = 'CacheFileError';
+  }
+}
+
+// An Arrow IPC file starts and ends with this magic; a truncated one has no footer, and
+// apache-arrow then reads it as a stream, finding 0 rows or failing deep inside.
+const ARROW_MAGIC = Buffer.from('ARROW1');
+
 export function readArrowFile(path: string): { columns: Map<string, Column>; features: Features; numRows: number } {
-  if (!existsSync(path)) throw new Error(`${path}: no such file`);
-  const table = arrow.tableFromIPC(readFileSync(path));
-  return fromTable(table, path);
+  if (!existsSync(path)) throw new CacheFileError(path, 'no such file');
+  const bytes = readFileSync(path);
+  if (bytes.length < 2 * ARROW_MAGIC.length + 4 || !bytes.subarray(0, 6).equals(ARROW_MAGIC) || !bytes.subarray(-6).equals(ARROW_MAGIC)) {
+    throw new CacheFileError(path, `not a complete Arrow file (${bytes.length} bytes${bytes.length === 0 ? '' : ', no footer: truncated?'})`);
+  }
+  let out: { columns: Map<string, Column>; features: Features; numRows: number };
+  try {
+    out = fromTable(arrow.tableFromIPC(bytes), path);
+  } catch (error) {
+    throw new CacheFileError(path, `corrupt Arrow file: ${(error as Error).message}`);
+  }
+  for (const [name, column] of out.columns) {
+    if (column === null || column.length !== out.numRows) throw new CacheFileError(path, `corrupt Arrow file: column '${name}' does not have ${out.numRows} rows`);
+  }
+  return out;
+}
+
+/** Reads a cache file, or warns and returns null when it does not validate (the caller rebuilds it). */
+export function readArrowCache(path: string): { columns: Map<string, Column>; features: Features; numRows: number } | null {
+  try {
+    return readArrowFile(path);
+  } catch (error) {
+    if (!(error instanceof CacheFileError)) throw error;
+    process.emitWarning(`${error.message}; the cache file is ignored and rebuilt`, 'CacheWarning');
+    return null;
+  }
 }
 
 export function fromTable(table: arrow.Table, where: string): { columns: Map<string, Column>; features: Features; numRows: number } {

@@ -95,17 +95,35 @@ function buildData(values: readonly unknown[], feature: Feature, locate?: Locato
     const x = typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? Number(v) : v;
     if (typeof x !== 'number' || Number.isNaN(x) && integral) fail(locate, i, `expected ${integral ? 'an integer' : 'a number'} (${d}), found ${describe(v)}`);
     if (integral && !Number.isInteger(x)) fail(locate, i, `expected an integer (${d}), found ${x}`);
+    // Typed arrays wrap out-of-range integers silently (300 in an int8 column became 44).
+    if (integral && (x < INT_RANGE[d][0] || x > INT_RANGE[d][1])) fail(locate, i, `${x} is out of range for ${d}`);
     return x as number;
   };
   if (d === 'int64' || d === 'uint64') {
     const out = d === 'int64' ? new BigInt64Array(n) : new BigUint64Array(n);
-    for (let i = 0; i < n; i++) if (values[i] !== null && values[i] !== undefined) out[i] = BigInt(check(values[i], i));
+    for (let i = 0; i < n; i++) if (values[i] !== null && values[i] !== undefined) out[i] = exactInt64(values[i], d, (what) => fail(locate, i, what), () => check(values[i], i));
     return arrow.makeData({ ...base, type: type as arrow.Int64, data: out as BigInt64Array });
   }
   const out = new TYPED[d](n);
   for (let i = 0; i < n; i++) if (values[i] !== null && values[i] !== undefined) out[i] = check(values[i], i);
   return arrow.makeData({ ...base, type: type as arrow.Int32, data: out as Int32Array });
 }
+
+const INT_RANGE: Record<string, [number, number]> = {
+  int8: [-128, 127], int16: [-32768, 32767], int32: [-(2 ** 31), 2 ** 31 - 1], uint8: [0, 255], uint16: [0, 65535], uint32: [0, 2 ** 32 - 1],
+  int64: [-(2 ** 63), 2 ** 63], uint64: [0, 2 ** 64], // checked exactly by exactInt64
+};
+const BIG_RANGE = { int64: [-(2n ** 63n), 2n ** 63n - 1n], uint64: [0n, 2n ** 64n - 1n] } as const;
+
+/** A 64-bit integer value, exact for bigints (BigInt64Array would wrap 12345678901234567891). */
+function exactInt64(v: unknown, d: 'int64' | 'uint64', fail: (what: string) => never, asNumber: () => number): bigint {
+  const big = typeof v === 'bigint' ? v : BigInt(asNumber());
+  if (big < BIG_RANGE[d][0] || big > BIG_RANGE[d][1]) fail(`${big} is out of range for ${d}`);
+  return big;
+}
+
+/** A stored 64-bit integer as a number, or as a bigint when a number would round it. */
+const exactNumber = (v: bigint): number | bigint => (v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v);
 
 /** UTF-8 bytes written straight into one buffer (much faster than Arrow's generic builder). */
 function buildUtf8(values: readonly (string | null | undefined)[], nullBitmap: Uint8Array | undefined, nullCount: number): arrow.Data {
@@ -205,7 +223,7 @@ export class ColumnReader {
   get(p: number): unknown {
     switch (this.kind) {
       case 'list': { const v = this.listView(p); return v === null ? null : Array.from(v); }
-      case 'int64': { const [data, i] = this.locate(p); return this.isNull(data, i) ? null : Number((data.values as BigInt64Array)[data.offset + i]); }
+      case 'int64': { const [data, i] = this.locate(p); return this.isNull(data, i) ? null : exactNumber((data.values as BigInt64Array)[data.offset + i]); }
       case 'primitive': { const [data, i] = this.locate(p); return this.isNull(data, i) ? null : (data.values as Float64Array)[data.offset + i]; }
       case 'utf8': {
         const [data, i] = this.locate(p);

@@ -45,6 +45,7 @@ export function formatValue(value: unknown, feature: Feature, reader?: ColumnRea
     const view = reader.listView(physical);
     if (view) return typedToTensor(view, dtype, [view.length]);
   }
+  if (typeof value === 'bigint') return getTorch().tensor(BigInt64Array.of(value), { shape: [] }); // past 2^53: exact
   if (typeof value === 'number' || typeof value === 'boolean') return getTorch().tensor(value as never, { dtype });
   return getTorch().tensor(value as never, { dtype });
 }

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
-import { cachePath, isCachingEnabled, readArrowFile, writeArrowFile } from './cache.js';
+import { cachePath, isCachingEnabled, readArrowCache, writeArrowFile } from './cache.js';
 import { hashParts, stableStringify } from '../util/fingerprint.js';
 import type { SplitData } from './loaders/table.js';
 
@@ -43,12 +43,14 @@ export function readLoadCache(key: string): Record<string, CachedSplit> | null {
     const entries = JSON.parse(readFileSync(index, 'utf8')) as Record<string, { file: string; fingerprint: string }>;
     const out: Record<string, CachedSplit> = {};
     for (const [split, { file, fingerprint }] of Object.entries(entries)) {
-      const { columns, features, numRows } = readArrowFile(file);
-      out[split] = { data: { columns, features, numRows, hashes: [] }, fingerprint };
+      const table = readArrowCache(file);
+      if (!table) return null; // rebuilt from the source files (readArrowCache warned)
+      out[split] = { data: { ...table, hashes: [] }, fingerprint };
     }
     return out;
-  } catch {
-    return null; // A damaged entry is rebuilt from the source files.
+  } catch (error) {
+    process.emitWarning(`${index}: the cache index is damaged (${(error as Error).message}); the dataset is rebuilt from its files`, 'CacheWarning');
+    return null;
   }
 }
 

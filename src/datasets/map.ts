@@ -6,11 +6,12 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { BatchEncoding, type Ragged } from '../tokenizers/batch-encoding.js';
 import { isTensor } from '../tokenizers/tensors.js';
 import { normalizeOptions } from '../util/options.js';
-import { cachePath, isCachingEnabled, readArrowFile, writeArrowFile } from './cache.js';
+import { cachePath, isCachingEnabled, readArrowCache, writeArrowFile } from './cache.js';
 import { buildColumn, buildRaggedColumn, gatherColumn, type Column } from './columns.js';
 import { Dataset, unknownColumn, type Batch, type Row } from './dataset.js';
 import { Sequence, Value, type Feature, type Features } from './features.js';
-import { hashParts, runRecordingDependencies, stableStringify } from '../util/fingerprint.js';
+import { hashParts, randomFingerprint, runRecordingDependencies, stableStringify } from '../util/fingerprint.js';
+import { outerNames } from './free-variables.js';
 import { inferFeature, OPTIMIZED_COLUMNS } from './infer.js';
 
 export interface MapOptions {
@@ -92,8 +93,25 @@ function checkRemoveColumns(ds: Dataset, o: MapOptions): string[] {
   return list;
 }
 
+// The outside names the cache key cannot see. Names only called (`tokenizer(...)`) are seen
+// when there are no more of them than the fingerprints recorded while the function ran.
+function unseenNames(fn: MapFunction, deps: Set<string>): string[] {
+  const { read, called } = outerNames(fn);
+  return read.every((n) => called.includes(n)) && called.length <= deps.size ? [] : read;
+}
+
+const warnedSources = new Set<string>();
+function warnUnseen(op: 'map' | 'filter', fn: MapFunction, names: string[]): void {
+  const source = fn.toString();
+  if (warnedSources.has(source)) return;
+  warnedSources.add(source);
+  process.emitWarning(`${op}: the function reads ${names.map((n) => `'${n}'`).join(', ')} from outside itself, which its fingerprint ` +
+    `(source, fnKwargs and the tokenizers it calls) cannot see, so a cached result is never reused for it. Pass those values in ` +
+    `fnKwargs, or set newFingerprint to a name that changes whenever they do, to cache it.`, 'FingerprintWarning');
+}
+
 const MAP_OPTIONS = new Set(['batched', 'batchSize', 'removeColumns', 'fnKwargs', 'withIndices', 'inputColumns', 'loadFromCacheFile', 'newFingerprint', 'features', 'dropLastBatch', 'desc']);
-const FILTER_OPTIONS = new Set(['batched', 'batchSize', 'fnKwargs', 'withIndices', 'inputColumns', 'desc']);
+const FILTER_OPTIONS = new Set(['batched', 'batchSize', 'fnKwargs', 'withIndices', 'inputColumns', 'newFingerprint', 'desc']);
 
 export async function mapDataset(ds: Dataset, fn: MapFunction, options: MapOptions = {}): Promise<Dataset> {
   if (typeof fn !== 'function') throw new TypeError('map: expected a function');
@@ -114,8 +132,11 @@ export async function mapDataset(ds: Dataset, fn: MapFunction, options: MapOptio
     const probe = ds.getBatch(0, 1);
     await runRecordingDependencies(deps, () => fn(...callArgs(ds, o, batched ? probe : toRows(ds, probe, 1)[0], batched ? [0] : 0)));
     const file = cachePath(`finetune-map-${keyFor(deps)}.arrow`);
-    if (existsSync(file)) {
-      const { columns, features, numRows } = readArrowFile(file);
+    const unseen = o.newFingerprint === undefined ? unseenNames(fn, deps) : [];
+    if (unseen.length > 0) warnUnseen('map', fn, unseen);
+    const cached = unseen.length === 0 && existsSync(file) ? readArrowCache(file) : null;
+    if (cached) {
+      const { columns, features, numRows } = cached;
       return new Dataset({ ...ds.state, columns, features, numRows, indices: null, fingerprint: keyFor(deps), cacheFiles: [file], cacheable: true });
     }
   }
@@ -210,10 +231,14 @@ export async function mapDataset(ds: Dataset, fn: MapFunction, options: MapOptio
     columns.set(name, column);
     features[name] = feature;
   }
-  const key = keyFor(deps);
+  // A result that depends on what the fingerprint cannot see gets a fresh one, as datasets does for
+  // unhashable transforms, so neither this cache nor a later transform's can be hit with stale rows.
+  const stale = o.newFingerprint === undefined && unseenNames(fn, deps).length > 0;
+  if (stale) warnUnseen('map', fn, unseenNames(fn, deps));
+  const key = stale ? randomFingerprint() : keyFor(deps);
   const numRows = rowsOut;
   let cacheFiles: string[] = [];
-  if (useCache) {
+  if (useCache && !stale) {
     const file = cachePath(`finetune-map-${key}.arrow`);
     writeArrowFile(file, columns, features, numRows);
     writeFileAtomic(indexPath, JSON.stringify({ written: new Date().toISOString(), fn: fn.toString().slice(0, 500) }));
@@ -246,6 +271,7 @@ export interface FilterOptions {
   fnKwargs?: Record<string, unknown>;
   withIndices?: boolean;
   inputColumns?: string | string[];
+  newFingerprint?: string;
   desc?: string;
 }
 
@@ -268,6 +294,8 @@ export async function filterDataset(ds: Dataset, fn: MapFunction, options: Filte
     }
     flags.forEach((f, k) => { if (f) keep.push(ds.physical(s + k)); });
   }
-  const fingerprint = hashParts(ds.fingerprint, 'filter', fn.toString(), stableStringify({ ...o }), [...deps].sort().join(','));
+  const unseen = o.newFingerprint === undefined ? unseenNames(fn, deps) : [];
+  if (unseen.length > 0) warnUnseen('filter', fn, unseen);
+  const fingerprint = o.newFingerprint ?? (unseen.length > 0 ? randomFingerprint() : hashParts(ds.fingerprint, 'filter', fn.toString(), stableStringify({ ...o }), [...deps].sort().join(',')));
   return ds.derive('filter', null, { indices: Uint32Array.from(keep), numRows: keep.length, fingerprint });
 }

@@ -134,8 +134,19 @@ function sizeFactory(op: 'zeros' | 'ones' | 'empty' | 'rand' | 'randn'): SizeFac
     if (unknown.length > 0) {
       throw new TypeError(`${op}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (expected a shape, then { dtype, device, requiresGrad })`);
     }
-    return N[op](shape, o.dtype, o.device, o.requiresGrad);
+    return namingShapeOnOom(op, shape, o.dtype, () => N[op](shape, o.dtype, o.device, o.requiresGrad));
   };
+}
+
+/** An allocation failure names the op's shape and dtype, so the caller can tell which tensor was absurd. */
+function namingShapeOnOom<T>(op: string, shape: readonly number[], dtype: DType | undefined, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    const message = (error as Error).message;
+    if (!/out of memory/i.test(message)) throw error;
+    throw new Error(`${op}([${shape.join(', ')}]${dtype ? `, ${dtype}` : ''}): ${message.replace(new RegExp(`^${op}: `), '')}`, { cause: error });
+  }
 }
 
 export const zeros = sizeFactory('zeros');
@@ -145,7 +156,7 @@ export const rand = sizeFactory('rand');
 export const randn = sizeFactory('randn');
 
 export function full(shape: readonly number[], fillValue: number | boolean, o: TensorOptions = {}): Tensor {
-  return N.full(shape, fillValue, o.dtype, o.device, o.requiresGrad);
+  return namingShapeOnOom('full', shape, o.dtype, () => N.full(shape, fillValue, o.dtype, o.device, o.requiresGrad));
 }
 
 /** arange(end) or arange(start, end, step = 1); integral arguments give int64, as in PyTorch. */
@@ -161,7 +172,8 @@ export function linspace(start: number, end: number, steps: number, o: TensorOpt
   return N.linspace(start, end, steps, o.dtype, o.device, o.requiresGrad);
 }
 
-export function eye(n: number, m: number | TensorOptions = n, o: TensorOptions = {}): Tensor {
+export function eye(n: number, m: number | TensorOptions | null = n, o: TensorOptions = {}): Tensor {
+  if (m === null || m === undefined) return N.eye(n, n, o.dtype, o.device, o.requiresGrad); // eye(n, None), as torch
   if (typeof m === 'object') return N.eye(n, n, m.dtype, m.device, m.requiresGrad);
   return N.eye(n, m, o.dtype, o.device, o.requiresGrad);
 }

@@ -17,7 +17,13 @@ export function getRngState(): Tensor {
 export function setRngState(state: Tensor): void {
   N.setRngState(state);
 }
+// at::set_num_threads takes a C int: a larger count would wrap (2^32 + 2 became 2 threads).
+const MAX_THREADS = 2 ** 31 - 1;
+
 export function setNumThreads(n: number): void {
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new RangeError(`setNumThreads: argument 0: the number of threads must be an integer from 1 to ${MAX_THREADS}, got ${n}`);
+  }
   N.setNumThreads(n);
 }
 export function getNumThreads(): number {

@@ -14,6 +14,13 @@ import { Tensor } from './tensor.js';
 const TO_FORMAT: Record<DType, string> = {
   float64: 'F64', float32: 'F32', float16: 'F16', bfloat16: 'BF16', int64: 'I64', int32: 'I32', int16: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
 };
+/**
+ * `record[key] = value` as an own property whatever the key: assigning '__proto__' would set the
+ * prototype instead, and names from a file may be anything. Lookups go through Object.hasOwn.
+ */
+export function defineOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+}
 const FROM_FORMAT: Record<string, DType> = Object.fromEntries(Object.entries(TO_FORMAT).map(([k, v]) => [v, k as DType]));
 const MAX_HEADER = 100_000_000; // the reference implementation's limit
 
@@ -59,17 +66,17 @@ export function parseSafetensorsHeader(bytes: Uint8Array, path = '<buffer>', fil
   const dataStart = 8 + headerLength;
   const dataLength = fileSize - dataStart;
   const tensors: Record<string, TensorInfo> = {};
-  let metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (entry === null || typeof entry !== 'object' || Array.isArray(entry) || Object.values(entry).some((v) => typeof v !== 'string')) {
         throw new SafetensorsError(path, '__metadata__ must map strings to strings');
       }
-      metadata = entry as Record<string, string>;
+      for (const [k, v] of Object.entries(entry)) defineOwn(metadata, k, v as string);
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    const dtype = typeof e?.dtype === 'string' ? FROM_FORMAT[e.dtype] : undefined;
+    const dtype = typeof e?.dtype === 'string' && Object.hasOwn(FROM_FORMAT, e.dtype) ? FROM_FORMAT[e.dtype] : undefined;
     if (!dtype) throw new SafetensorsError(path, `tensor '${name}': unsupported dtype ${JSON.stringify(e?.dtype)}`);
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new SafetensorsError(path, `tensor '${name}': shape must be a list of non-negative integers`);
@@ -85,7 +92,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, path = '<buffer>', fil
     if (offsets[1] > dataLength) {
       throw new SafetensorsError(path, `tensor '${name}': bytes ${offsets[0]}..${offsets[1]} lie past the end of the data (${dataLength} bytes; truncated?)`);
     }
-    tensors[name] = { dtype, shape: e.shape as number[], dataOffsets: [offsets[0], offsets[1]] };
+    defineOwn(tensors, name, { dtype, shape: e.shape as number[], dataOffsets: [offsets[0], offsets[1]] });
   }
   // The format requires the tensors to tile the data exactly: no overlaps, no holes.
   const spans = Object.entries(tensors).sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0]);
@@ -153,7 +160,7 @@ export function loadSafetensors(path: string): Record<string, Tensor> {
     try {
       for (const [name, info] of Object.entries(file.tensors)) {
         const t: Tensor = N.empty(info.shape, info.dtype);
-        out[name] = t;
+        defineOwn(out, name, t);
         readExactly(fd, N.rawBytes(t), file.dataStart + info.dataOffsets[0], path);
       }
     } catch (error) {
@@ -186,7 +193,7 @@ export function saveSafetensors(path: string, tensors: Record<string, Tensor>, m
   for (const name of names) {
     const t = tensors[name];
     const bytes: Uint8Array = N.rawBytes(t);
-    header[name] = { dtype: TO_FORMAT[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes.length] };
+    defineOwn(header, name, { dtype: TO_FORMAT[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes.length] });
     payloads.push(bytes);
     offset += bytes.length;
   }

@@ -144,7 +144,7 @@ export class PretrainedConfig {
       if (jsonKey === 'model_type' && !this.modelType) this.extra.model_type = value;
       if (jsonKey === 'model_type' || jsonKey === 'num_labels' || jsonKey === 'id2label' || jsonKey === 'label2id') continue;
       // newer transformers write the dtype as `dtype`
-      const key = toCamel(map[jsonKey] ?? (jsonKey === 'dtype' ? 'torch_dtype' : jsonKey));
+      const key = toCamel((Object.hasOwn(map, jsonKey) ? map[jsonKey] : undefined) ?? (jsonKey === 'dtype' ? 'torch_dtype' : jsonKey));
       if (known.has(key)) this.setField(key, value, jsonKey);
       else this.extra[jsonKey] = value;
     }
@@ -186,7 +186,7 @@ export class PretrainedConfig {
     const map = (this.constructor as typeof PretrainedConfig).attributeMap;
     for (const [option, value] of Object.entries(rest)) {
       if (value === undefined || LOCATION_OPTIONS.has(option)) continue;
-      const key = map[toSnake(option)] ? toCamel(map[toSnake(option)]) : option;
+      const key = Object.hasOwn(map, toSnake(option)) ? toCamel(map[toSnake(option)]) : option;
       if (!known.has(key)) {
         throw new TypeError(`${this.where()}: unknown option '${key}' (config fields are camelCase: ${this.fieldNames().slice(0, 8).join(', ')}, …)`);
       }

@@ -254,9 +254,9 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
     const expectsPrefix = prefix !== '' && Object.keys(own).some((k) => k.startsWith(`${prefix}.`));
     for (const [key, original, tensor] of renamed) {
       let modelKey = key;
-      if (expectsPrefix && !hasPrefix && `${prefix}.${key}` in own) modelKey = `${prefix}.${key}`; // base checkpoint → task model
+      if (expectsPrefix && !hasPrefix && Object.hasOwn(own, `${prefix}.${key}`)) modelKey = `${prefix}.${key}`; // base checkpoint → task model
       if (hasPrefix && !expectsPrefix && key.startsWith(`${prefix}.`)) modelKey = key.slice(prefix.length + 1); // task checkpoint → base model
-      if (modelKey in own) loaded.set(modelKey, [original, tensor]);
+      if (Object.hasOwn(own, modelKey)) loaded.set(modelKey, [original, tensor]);
       else if (!buffers.has(modelKey)) unexpectedKeys.push(original); // e.g. the position_ids buffer older versions saved
     }
     return { loaded, unexpectedKeys };

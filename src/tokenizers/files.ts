@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { resolveHubFile } from '../hub/resolve.js';
+import { checkTokenizerConfig } from './config-checks.js';
 
 export interface TokenizerFiles {
   /** The directory (or hub id) the tokenizer came from. */
@@ -127,8 +128,12 @@ export async function readTokenizerFiles(
   options: { revision?: string; overrides?: Record<string, unknown> } = {},
 ): Promise<TokenizerFiles> {
   const found = await locateTokenizerFiles(nameOrPath, options);
-  const config = { ...(found.configPath ? readJsonFile(found.configPath) : {}), ...options.overrides };
+  const configFile = found.configPath ? readJsonFile(found.configPath) : {};
   const specialTokensMap = found.specialPath ? readJsonFile(found.specialPath) : {};
+  checkTokenizerConfig(configFile, found.configPath ?? 'tokenizer_config.json');
+  checkTokenizerConfig(specialTokensMap, found.specialPath ?? 'special_tokens_map.json');
+  checkTokenizerConfig(options.overrides ?? {}, 'fromPretrained options');
+  const config = { ...configFile, ...options.overrides };
   let tokenizerJson: string;
   let json: Record<string, unknown>;
   if (found.tokenizerJsonPath) {
@@ -171,6 +176,11 @@ export function validateTokenizerJson(text: string, path: string): Record<string
     throw new Error(`${path}: unsupported tokenizer.json version ${JSON.stringify(json.version)}; expected "1.0"`);
   }
   if (!json.model || typeof json.model !== 'object') throw new Error(`${path}: missing "model"; expected a Hugging Face tokenizer.json`);
+  // The library takes any integer here; -1 turned every word into the unknown token.
+  const maxChars = (json.model as Record<string, unknown>).max_input_chars_per_word;
+  if (maxChars !== undefined && !(typeof maxChars === 'number' && Number.isInteger(maxChars) && maxChars >= 1)) {
+    throw new Error(`${path}: model.max_input_chars_per_word must be a positive integer, got ${JSON.stringify(maxChars)}`);
+  }
   const check = (kind: string, node: unknown, where: string): void => {
     if (node === null || node === undefined) return;
     const type = (node as { type?: unknown }).type;
@@ -182,6 +192,11 @@ export function validateTokenizerJson(text: string, path: string): Record<string
     if (type === 'Sequence' && Array.isArray(children)) children.forEach((c, i) => check(kind, c, `${where}.${SEQUENCE_KEY[kind]}[${i}]`));
   };
   for (const kind of Object.keys(KNOWN_TYPES)) check(kind, json[kind], kind);
+  // The library only notices a WordPiece unk_token missing from the vocabulary when it encodes.
+  const model = json.model as Record<string, unknown>;
+  if (modelType(json) === 'WordPiece' && typeof model.unk_token === 'string' && model.vocab && typeof model.vocab === 'object' && !Object.hasOwn(model.vocab, model.unk_token)) {
+    throw new Error(`${path}: model.unk_token ${JSON.stringify(model.unk_token)} is not in model.vocab`);
+  }
   return json;
 }
 

@@ -29,8 +29,10 @@ export interface AddedTokenInfo {
 }
 
 /**
- * Role → token. Configuration wins; without any configured role, conventional spellings
- * among the special added tokens are recognised (BERT's [CLS]/[SEP]/..., RoBERTa's <s>/</s>/...).
+ * Role → token, role by role as transformers merges them: a configured value wins (null means
+ * "no such token"); an unconfigured role falls back to its conventional spelling among the
+ * special added tokens (BERT's [CLS]/[SEP]/..., RoBERTa's <s>/</s>/...), as the tokenizer
+ * class's defaults would give it. Types were checked when the files were read (config-checks.ts).
  */
 export function resolveSpecialTokens(
   config: Record<string, unknown>,
@@ -38,24 +40,19 @@ export function resolveSpecialTokens(
   exists: (token: string) => boolean,
 ): { roles: Partial<Record<SpecialRole, string>>; additional: string[] } {
   const roles: Partial<Record<SpecialRole, string>> = {};
-  let configured = false;
+  const specials = new Set(added.filter((t) => t.special).map((t) => t.content));
+  const isBertLike = specials.has('[CLS]');
   for (const role of SPECIAL_ROLES) {
     const key = `${role}_token`;
-    if (key in config) {
-      configured = true;
+    if (Object.hasOwn(config, key)) {
       const token = tokenContent(config[key]);
       if (token !== null) roles[role] = token;
+      continue;
     }
-  }
-  if (!configured) {
-    const specials = new Set(added.filter((t) => t.special).map((t) => t.content));
-    const isBertLike = specials.has('[CLS]');
-    for (const role of SPECIAL_ROLES) {
-      // BERT-style vocabularies have no bos/eos; do not map them to [CLS]/[SEP].
-      if (isBertLike && (role === 'bos' || role === 'eos')) continue;
-      const token = CONVENTIONAL[role].find((t) => specials.has(t) && exists(t));
-      if (token) roles[role] = token;
-    }
+    // BERT-style vocabularies have no bos/eos; do not map them to [CLS]/[SEP].
+    if (isBertLike && (role === 'bos' || role === 'eos')) continue;
+    const token = CONVENTIONAL[role].find((t) => specials.has(t) && exists(t));
+    if (token) roles[role] = token;
   }
   const extra = config.additional_special_tokens;
   const additional = Array.isArray(extra) ? extra.map(tokenContent).filter((t): t is string => t !== null) : [];

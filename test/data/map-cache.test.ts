@@ -71,6 +71,33 @@ describe('map cache', { skip: NEEDS_SHARED }, () => {
     assert.deepEqual(uncached.column('head'), x.column('head'));
   });
 
+  test('a closure variable the fingerprint cannot see never gives a stale cache hit', async () => {
+    const raw = await loadDataset('glue', 'mrpc', { dataDir: join(GLUE, 'MRPC'), split: 'validation' });
+    const tokenizer = await AutoTokenizer.fromPretrained(BERT_UNCASED);
+    // The same source both times; only the captured K differs.
+    const make = (K: number) => (b: { sentence1: string[] }) => tokenizer(b.sentence1, { truncation: true, maxLength: 16 * K });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => { if (w.name === 'FingerprintWarning') warnings.push(w); };
+    process.on('warning', onWarning);
+    try {
+      const longest = (ds: { column(name: string): unknown[] }): number => Math.max(...ds.column('input_ids').map((ids) => (ids as number[]).length));
+      assert.equal(longest(await raw.map(make(1), { batched: true })), 16);
+      const second = await raw.map(make(2), { batched: true });
+      assert.equal(longest(second), 32, 'K = 2 is computed, not read from the K = 1 cache');
+      assert.deepEqual(second.cacheFiles, [], 'nothing is cached under a key that cannot see K');
+      // With an explicit newFingerprint the caller vouches for K: cached and reused.
+      const named = await raw.map(make(2), { batched: true, newFingerprint: 'mrpc-maxlen-32' });
+      const again = await raw.map(make(2), { batched: true, newFingerprint: 'mrpc-maxlen-32' });
+      assert.equal(again.cacheFiles[0].filename, named.cacheFiles[0].filename);
+      assert.equal(longest(again), 32);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    assert.equal(warnings.length, 1, 'said once');
+    assert.match(warnings[0].message, /^map: the function reads 'tokenizer', 'K' from outside itself.*fnKwargs.*newFingerprint/);
+  });
+
   test('loaded datasets are cached too, and a changed source file is read again', async () => {
     const dir = tempDir();
     const file = join(dir, 'rows.csv');

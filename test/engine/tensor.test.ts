@@ -67,6 +67,10 @@ test('factories take PyTorch-style sizes: varargs, an array, and trailing option
   assert.deepEqual(torch.arange(1, 2, 0.25).toArray(), [1, 1.25, 1.5, 1.75]);
   assert.deepEqual(torch.linspace(0, 1, 5).toArray(), [0, 0.25, 0.5, 0.75, 1]);
   assert.deepEqual(torch.eye(2).toArray(), [[1, 0], [0, 1]]);
+  assert.deepEqual(torch.eye(2, null).toArray(), [[1, 0], [0, 1]], 'eye(n, None) is square, as in torch');
+  // An absurd size names the op, the shape and the dtype, not only the bytes.
+  assert.throws(() => torch.zeros([1e6, 1e6]), /^Error: zeros\(\[1000000, 1000000\]\): CPU out of memory: cannot allocate \d+ bytes/);
+  assert.throws(() => torch.full([2 ** 40], 1, { dtype: 'int8' }), /^Error: full\(\[1099511627776\], int8\): CPU out of memory/);
   const ints = torch.randint(3, 7, [1000]);
   assert.equal(ints.dtype, 'int64');
   assert.ok(ints.min().item() >= 3 && ints.max().item() < 7);
@@ -142,6 +146,11 @@ test('the number of threads can be set and read back', () => {
   assert.equal(torch.getNumThreads(), 1);
   torch.setNumThreads(before);
   assert.throws(() => torch.setNumThreads(0), /setNumThreads: argument 0/);
+  // Not wrapped into a small count, not truncated, not coerced.
+  for (const bad of [2 ** 32 + 2, 2 ** 31, 1.5, NaN, -1, Infinity, '2' as unknown as number]) {
+    assert.throws(() => torch.setNumThreads(bad), /setNumThreads: argument 0: the number of threads must be an integer from 1 to 2147483647/, String(bad));
+  }
+  assert.equal(torch.getNumThreads(), before);
 });
 
 test('the caching allocator reuses freed blocks instead of growing', () => {

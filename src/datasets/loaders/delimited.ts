@@ -31,7 +31,7 @@ function splitRecords(text: string, file: string, o: DelimitedOptions): { fields
   const n = text.length;
   while (i < n) {
     if (text[i] === '\n') { i++; line++; continue; }
-    if (text[i] === '\r' && text[i + 1] === '\n') { i += 2; line++; continue; }
+    if (text[i] === '\r') { i += text[i + 1] === '\n' ? 2 : 1; line++; continue; }
     const start = line;
     const fields: string[] = [];
     let field = '';
@@ -50,7 +50,7 @@ function splitRecords(text: string, file: string, o: DelimitedOptions): { fields
             closed = true;
             break;
           }
-          if (d === '\n') line++;
+          if (d === '\n' || (d === '\r' && text[i + 1] !== '\n')) line++;
           field += d;
           i++;
         }
@@ -60,9 +60,9 @@ function splitRecords(text: string, file: string, o: DelimitedOptions): { fields
       }
       atFieldStart = false;
       if (c === o.delimiter) { fields.push(field); field = ''; atFieldStart = true; i++; continue; }
-      if (c === '\n' || (c === '\r' && text[i + 1] === '\n')) {
+      if (c === '\n' || c === '\r') {
         fields.push(field);
-        i += c === '\r' ? 2 : 1;
+        i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
         line++;
         break;
       }
@@ -75,6 +75,8 @@ function splitRecords(text: string, file: string, o: DelimitedOptions): { fields
 }
 
 export function parseDelimited(text: string, file: string, o: DelimitedOptions): DelimitedTable {
+  // Old Mac line endings (a lone CR) end records too, as in Python's csv module and pandas.
+  if (!o.quoting || !text.includes(o.quoteChar ?? '"')) return parseUnquoted(/\r(?!\n)/.test(text) ? text.replace(/\r(?!\n)/g, '\n') : text, file, o);
   if (!o.quoting || !text.includes(o.quoteChar ?? '"')) return parseUnquoted(text, file, o);
   const records = splitRecords(text, file, o);
   let names = o.columnNames;

@@ -5,6 +5,8 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { buildColumn, type Column } from '../columns.js';
 import { featuresFromJSON, Value, type Feature, type Features } from '../features.js';
 import { inferFeature } from '../infer.js';
+import { parseJsonExact } from '../io/exact-json.js';
+import { checkParquetLayout, containingStrayRejections } from '../io/parquet-check.js';
 import { DataFileError } from '../io/errors.js';
 import { readBytes, readTextFile } from '../io/text.js';
 import { parseDelimited } from './delimited.js';
@@ -84,14 +86,14 @@ export function loadJson(file: string, o: JsonOptions = {}): SplitData {
   let parsedWhole = false;
   if (trimmed.startsWith('[') || o.field !== undefined) {
     try {
-      whole = JSON.parse(text);
+      whole = parseJsonExact(text);
       parsedWhole = true;
     } catch (e) {
       throw new DataFileError(file, lineAtPosition(text, (e as Error).message), `invalid JSON: ${(e as Error).message}`);
     }
   } else if (trimmed.startsWith('{') && !/\}\s*\n\s*\{/.test(text)) {
     try {
-      whole = JSON.parse(text);
+      whole = parseJsonExact(text);
       parsedWhole = true;
     } catch {
       // Not one object: read as JSON Lines below, which reports the bad line.
@@ -125,7 +127,7 @@ export function loadJson(file: string, o: JsonOptions = {}): SplitData {
       const l = raw.trim();
       if (l === '') return;
       try {
-        rows.push(JSON.parse(l) as Record<string, unknown>);
+        rows.push(parseJsonExact(l) as Record<string, unknown>);
       } catch (e) {
         throw new DataFileError(file, i + 1, `invalid JSON Lines row: ${(e as Error).message}`);
       }
@@ -164,16 +166,35 @@ export async function loadParquet(file: string, o: { features?: Features } = {})
   try {
     meta = parquetMetadata(buffer);
   } catch (e) {
-    throw new DataFileError(file, null, `not a Parquet file (${(e as Error).message})`);
+    throw new DataFileError(file, null, `not a Parquet file, or its footer metadata is corrupt (${libraryDetail(e)})`);
   }
+  const corrupt = (message: string): never => { throw new DataFileError(file, null, `corrupt Parquet file: ${message}`); };
   let features: Features | null = o.features ?? null;
   const hf = meta.key_value_metadata?.find((kv) => kv.key === 'huggingface')?.value;
   if (!features && hf) {
-    const info = JSON.parse(hf) as { info?: { features?: Record<string, unknown> } };
-    if (info.info?.features) features = featuresFromJSON(info.info.features, file);
+    let info: { info?: { features?: Record<string, unknown> } };
+    try {
+      info = JSON.parse(hf) as typeof info;
+    } catch (e) {
+      return corrupt(`its "huggingface" metadata is not JSON (${(e as Error).message})`);
+    }
+    try {
+      if (info?.info?.features) features = featuresFromJSON(info.info.features, file);
+    } catch (e) {
+      return corrupt(`its "huggingface" features do not parse (${(e as Error).message})`);
+    }
   }
-  const rows = (await parquetReadObjects({ file: buffer })) as Record<string, unknown>[];
-  const names = meta.schema[0].num_children ? meta.schema.slice(1).filter((_, i, all) => isTopLevel(meta.schema, i + 1)).map((s) => s.name) : [];
+  let rows: Record<string, unknown>[];
+  let names: string[];
+  try {
+    checkParquetLayout(meta, buffer, corrupt);
+    rows = (await containingStrayRejections(() => parquetReadObjects({ file: buffer }))) as Record<string, unknown>[];
+    names = meta.schema[0].num_children ? meta.schema.slice(1).filter((_, i) => isTopLevel(meta.schema, i + 1)).map((s) => s.name) : [];
+  } catch (e) {
+    if (e instanceof DataFileError) throw e;
+    return corrupt(`its pages do not decode (${libraryDetail(e)})`); // hyparquet's errors name neither file nor place
+  }
+  if (rows.length !== Number(meta.num_rows)) corrupt(`the metadata says ${meta.num_rows} rows, the pages hold ${rows.length}`);
   const out = new Map<string, Column>();
   const feats: Features = {};
   for (const name of features ? Object.keys(features) : names) {
@@ -182,7 +203,13 @@ export async function loadParquet(file: string, o: { features?: Features } = {})
     out.set(name, buildColumn(values, feature, (r) => `${file}: row ${r}, column '${name}'`));
     feats[name] = feature;
   }
-  return { columns: out, features: feats, numRows: Number(meta.num_rows), hashes: [createHash('sha1').update(bytes).digest('hex')] };
+  return { columns: out, features: feats, numRows: rows.length, hashes: [createHash('sha1').update(bytes).digest('hex')] };
+}
+
+/** A library error's message, unless it is a JavaScript runtime error from inside the library (a TypeError on undefined). */
+function libraryDetail(e: unknown): string {
+  const error = e instanceof Error ? e : new Error(String(e));
+  return error instanceof TypeError || error instanceof RangeError ? 'hyparquet failed while reading it' : `hyparquet: ${error.message}`;
 }
 
 function isTopLevel(schema: { num_children?: number }[], index: number): boolean {
@@ -203,7 +230,7 @@ function skip(schema: { num_children?: number }[], i: number): number {
 }
 
 function normalizeParquetValue(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v; // exact past 2^53
   if (Array.isArray(v)) return v.map(normalizeParquetValue);
   return v === undefined ? null : v;
 }

@@ -18,7 +18,24 @@ const INT = /^[+-]?\d+$/;
 const FLOAT = /^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|nan|NaN|inf|Infinity)$/;
 const BOOL: Record<string, boolean> = { True: true, False: false, TRUE: true, FALSE: false, true: true, false: false };
 
+// pandas reads integers past int64 as uint64 when they fit, else as text (object).
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+function integerWidth(v: string): 'int64' | 'negative' | 'uint64' | 'string' {
+  if (v.length < 19) return v.startsWith('-') ? 'negative' : 'int64';
+  const big = BigInt(v);
+  if (big < -INT64_MAX - 1n || big > UINT64_MAX) return 'string';
+  return big < 0n ? 'negative' : big > INT64_MAX ? 'uint64' : 'int64';
+}
+
+/** A text integer as a number, or a bigint where a number would round it. */
+function exactInteger(v: string): number | bigint {
+  const x = Number(v);
+  return Number.isSafeInteger(x) ? x : BigInt(v);
+}
+
 export function inferStringFeature(values: string[]): Feature {
+  const widths = new Set<string>();
   let isInt = true;
   let isFloat = true;
   let isBool = true;
@@ -27,12 +44,13 @@ export function inferStringFeature(values: string[]): Feature {
     if (v === '') continue;
     any = true;
     if (isInt && !INT.test(v)) isInt = false;
+    if (isInt) widths.add(integerWidth(v.trim()));
     if (isFloat && !isInt && !FLOAT.test(v)) isFloat = false;
     if (isBool && !(v in BOOL)) isBool = false;
     if (!isInt && !isFloat && !isBool) break;
   }
   if (!any) return new Value('string');
-  if (isInt) return new Value('int64');
+  if (isInt) return new Value(widths.has('string') || (widths.has('uint64') && widths.has('negative')) ? 'string' : widths.has('uint64') ? 'uint64' : 'int64');
   if (isFloat) return new Value('float64');
   if (isBool) return new Value('bool');
   return new Value('string');
@@ -83,7 +101,7 @@ export function castStrings(values: string[], feature: Feature, file: string, li
     return values.map((v, r) => (v === '' ? null : v in BOOL ? BOOL[v] : v === '1' ? true : v === '0' ? false : bad(r, `expected a boolean, found ${JSON.stringify(v)}`)));
   }
   if (/int/.test(d)) {
-    return values.map((v, r) => (v === '' ? null : INT.test(v.trim()) ? Number(v) : bad(r, `expected an integer (${d}), found ${JSON.stringify(v.slice(0, 40))}`)));
+    return values.map((v, r) => (v === '' ? null : INT.test(v.trim()) ? exactInteger(v.trim()) : bad(r, `expected an integer (${d}), found ${JSON.stringify(v.slice(0, 40))}`)));
   }
   return values.map((v, r) => {
     if (v === '') return null;
