@@ -172,7 +172,9 @@ export class PretrainedConfig {
 
   /** fromPretrained's options: numLabels first, then the label maps, then any field (as kwargs in transformers). */
   applyOptions(options: ConfigOptions): this {
-    const { numLabels, id2label, label2id, ...rest } = options;
+    // transformers' kwargs spelling (num_labels, problem_type) is the camelCase option
+    const camel = Object.fromEntries(Object.entries(options).map(([k, v]) => [k.includes('_') && !k.startsWith('_') ? toCamel(k) : k, v])) as ConfigOptions;
+    const { numLabels, id2label, label2id, ...rest } = camel;
     if (numLabels !== undefined) this.numLabels = numLabels;
     if (id2label !== undefined) {
       this.id2label = normaliseId2label(id2label as Record<string, unknown>, this.where());

@@ -24,33 +24,16 @@ import { getReportingIntegrationCallbacks } from './reporting.js';
 import { TrainerControl, TrainerState, type ExportableState, type LogEntry } from './trainer_state.js';
 import { TrainingArguments } from './training_args.js';
 import { lastCheckpoint, loadModelFrom, loadTrainerState, rotateCheckpoints, saveCheckpoint, saveModelTo } from './trainer_checkpoint.js';
-import { evaluationLoop, logitsOf } from './trainer_eval.js';
+import { evaluationLoop, logitsOf, predictionStep } from './trainer_eval.js';
 import { batchesFrom, InterruptWatch, resumePoint, trainingPlan, yieldToEventLoop, type LossTracker } from './trainer_loop.js';
 import * as setup from './trainer_setup.js';
 import type { Collator, TrainerDataset } from './trainer_setup.js';
+import { checkOverrideNames, trainerOptionsFrom, type TrainerInit, type TrainerModel, type TrainerOptions } from './trainer_options.js';
 import { EvalTable, floatingPointOps, modelLabelNames, recordBestMetric, round, speedMetrics, toDevice, trainingHeader } from './trainer_utils.js';
 import type { EvalPrediction, Metrics, PredictionOutput, TrainOutput } from './trainer_utils.js';
 
 type CallbackLike = TrainerCallback | (new () => TrainerCallback);
-
-export interface TrainerOptions {
-  /**
-   * Any finetune model (a PreTrainedModel of any task, or what an Auto class loads) or an
-   * nn.Module whose forward takes the collator's batch.
-   */
-  model: Module | AutoBaseModel | AutoSequenceClassificationModel;
-  args?: TrainingArguments;
-  dataCollator?: Collator | null;
-  trainDataset?: TrainerDataset | null;
-  evalDataset?: TrainerDataset | null;
-  /** Hugging Face's `tokenizer` (deprecated there in favour of processingClass; both work). */
-  tokenizer?: unknown;
-  processingClass?: unknown;
-  computeMetrics?: ((p: EvalPrediction) => Metrics | Record<string, unknown> | Promise<Metrics | Record<string, unknown>>) | null;
-  callbacks?: CallbackLike[];
-  /** [optimizer, scheduler]: either may be null to let the Trainer create it. */
-  optimizers?: [Optimizer<ParamGroup> | null, LambdaLR | null];
-}
+export type { TrainerOptions, TrainerInit, TrainerSnakeOptions } from './trainer_options.js';
 
 export class Trainer {
   model: Module;
@@ -74,8 +57,18 @@ export class Trainer {
   protected evalTable: EvalTable | null = null;
   protected lastLoggedLoss: number | null = null;
 
-  constructor(options: TrainerOptions) {
-    if (!options || !options.model) throw new Error('Trainer requires either a model or a model_init argument');
+  computeLossFunc: TrainerOptions['computeLossFunc'];
+
+  /**
+   * `new Trainer({ model, args, trainDataset, … })` (snake_case names accepted), or
+   * transformers' positional order: `new Trainer(model, args, dataCollator, trainDataset, …)`.
+   */
+  constructor(options: TrainerInit);
+  constructor(model: TrainerModel, args?: TrainingArguments | null, dataCollator?: Collator | null, trainDataset?: TrainerDataset | null, evalDataset?: TrainerDataset | null, processingClass?: unknown, modelInit?: null, computeLossFunc?: TrainerOptions['computeLossFunc'], computeMetrics?: TrainerOptions['computeMetrics'], callbacks?: CallbackLike[] | null, optimizers?: TrainerOptions['optimizers']);
+  constructor(...given: unknown[]) {
+    checkOverrideNames(this, Trainer.prototype);
+    const options = trainerOptionsFrom(given);
+    if (!options.model) throw new Error('Trainer requires either a model or a model_init argument');
     this.args = options.args ?? new TrainingArguments({ outputDir: 'tmp_trainer' });
     // as Hugging Face's __init__: seeds dropout and any later initialisation the same way each run
     torch.manualSeed(this.args.seed);
@@ -87,6 +80,7 @@ export class Trainer {
     this.trainDataset = options.trainDataset ?? null;
     this.evalDataset = options.evalDataset ?? null;
     this.computeMetrics = options.computeMetrics ?? null;
+    this.computeLossFunc = options.computeLossFunc ?? null;
     [this.optimizer, this.lrScheduler] = options.optimizers ?? [null, null];
     this.labelNames = this.args.labelNames ?? modelLabelNames(this.model);
     if (this.args.maxSteps <= 0 && this.trainDataset && setup.datasetLength(this.trainDataset) === 0) throw new Error('Trainer: the training dataset is empty');
@@ -172,6 +166,13 @@ export class Trainer {
   computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs = false): Tensor | [Tensor, unknown] {
     const eps = this.args.labelSmoothingFactor;
     const forward = (x: Record<string, unknown>) => (model as { forward(x: unknown): unknown }).forward(x);
+    if (this.computeLossFunc && inputs.labels instanceof torch.Tensor) {
+      // transformers' compute_loss_func: the model runs without labels, the function makes the loss
+      const { labels, ...rest } = inputs;
+      const outputs = forward(rest);
+      const loss = this.computeLossFunc(outputs, labels as Tensor);
+      return returnOutputs ? [loss, outputs] : loss;
+    }
     if (eps > 0 && inputs.labels instanceof torch.Tensor) {
       // Hugging Face's LabelSmoother: the model runs without labels, the smoothed cross-entropy is computed here
       const { labels, ...rest } = inputs;
@@ -463,6 +464,14 @@ export class Trainer {
     Object.assign(output.metrics, speedMetrics(metricKeyPrefix, start, output.numSamples, Math.ceil(output.numSamples / this.args.evalBatchSize)));
     this.control = await this.callbackHandler.onPredict(this.args, this.state, this.control, output.metrics);
     return { predictions: output.predictions, labelIds: output.labelIds, metrics: output.metrics };
+  }
+
+  /**
+   * One evaluation batch without gradients: [loss or null, logits or null, labels or null]
+   * (Hugging Face's prediction_step). Override it to score a batch differently.
+   */
+  predictionStep(model: Module, inputs: Record<string, unknown>, predictionLossOnly: boolean): [number | null, Tensor | null, Tensor | null] {
+    return predictionStep(this, inputs, predictionLossOnly, model);
   }
 
   async onPredictionStep(): Promise<void> {
