@@ -16,6 +16,7 @@ export {
 } from './trainer/callbacks.js';
 export { TrainerState, TrainerControl, type LogEntry, type CallbackState, type ExportableState } from './trainer/trainer_state.js';
 export { ProgressBar, ProgressCallback, progress, formatInterval, type ProgressOptions } from './trainer/progress.js';
+export { tqdm, Tqdm } from './trainer/tqdm.js';
 export { SummaryWriter, TensorBoardCallback, crc32c, maskedCrc32c, rewriteLogs, scalarValue } from './trainer/tensorboard.js';
 export { JsonlLogger, JsonlCallback, readJsonl } from './trainer/reporting.js';
 export { writeLossPlot, lossPlotSvg, lossPlotSeries } from './trainer/plot.js';

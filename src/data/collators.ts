@@ -7,6 +7,7 @@ import { Callable } from '../tokenizers/callable.js';
 import { columnToTensor, type PadOptions } from '../tokenizers/pad.js';
 import type { PaddingStrategy } from '../tokenizers/options.js';
 import { getTorch, isTensor } from '../tokenizers/tensors.js';
+import { assertNotPromise } from '../tokenizers/not-awaited.js';
 
 /** A batch: Hugging Face keys (`input_ids`, `labels`, ...) with camelCase aliases. */
 export type Batch = Record<string, Tensor> & {
@@ -75,6 +76,7 @@ export class DataCollatorWithPadding extends Callable<[Features], Batch> {
   }
 
   protected _call(features: Features): Batch {
+    assertNotPromise(features, 'DataCollatorWithPadding');
     const enc = this.tokenizer.pad(features, { padding: this.padding, maxLength: this.maxLength, padToMultipleOf: this.padToMultipleOf, returnTensors: 'pt' });
     const batch = enc.toObject();
     renameLabels(batch);
@@ -87,6 +89,7 @@ export class DataCollatorWithPadding extends Callable<[Features], Batch> {
  * left out), `label`/`label_ids` become `labels` (int64 for integers, float32 otherwise).
  */
 export function defaultDataCollator(features: Features): Batch {
+  assertNotPromise(features, 'defaultDataCollator');
   if (!Array.isArray(features) || features.length === 0) throw new Error('defaultDataCollator: expected a non-empty list of examples');
   const first = features[0];
   const batch: Record<string, unknown> = {};
@@ -99,6 +102,26 @@ export function defaultDataCollator(features: Features): Batch {
     batch[key] = isTensor(value) ? getTorch().stack(values as Tensor[], 0) : columnToTensor(key, values);
   }
   return withAliases(batch) as Batch;
+}
+
+export interface DefaultDataCollator {
+  (features: Features): Batch;
+}
+
+/** transformers' DefaultDataCollator: default_data_collator as a callable object. */
+export class DefaultDataCollator extends Callable<[Features], Batch> {
+  returnTensors!: 'pt';
+
+  constructor(options: { returnTensors?: 'pt'; return_tensors?: 'pt' } = {}) {
+    super();
+    const returnTensors = options.returnTensors ?? options.return_tensors ?? 'pt';
+    if (returnTensors !== 'pt') throw new TypeError(`DefaultDataCollator: returnTensors must be 'pt' (finetune batches are torch tensors), got ${JSON.stringify(returnTensors)}`);
+    this.returnTensors = returnTensors;
+  }
+
+  protected _call(features: Features): Batch {
+    return defaultDataCollator(features);
+  }
 }
 
 export interface DataCollatorForLanguageModelingOptions {

@@ -9,6 +9,7 @@ import { formatColumn, formatValue, NO_FORMAT, normalizeFormatType, type Format,
 import { inferFeature } from './infer.js';
 import { Generator } from './random.js';
 import { DatasetDict } from './dataset-dict.js';
+import { assertNotPromise } from '../tokenizers/not-awaited.js';
 import { toCsv, toJson, toParquet } from './export.js';
 import { filterDataset, mapDataset, type FilterOptions, type MapFunction, type MapOptions } from './map.js';
 import { splitIndices, type TrainTestSplitOptions } from './split.js';
@@ -77,6 +78,7 @@ export class Dataset {
 
   /** A dataset from a list of rows. */
   static fromList(rows: Row[], options: { features?: Features } = {}): Dataset {
+    assertNotPromise(rows, 'Dataset.fromList');
     const names = Object.keys(options.features ?? rows[0] ?? {});
     const data: Record<string, unknown[]> = Object.fromEntries(names.map((n) => [n, new Array(rows.length)]));
     rows.forEach((row, i) => {
@@ -216,6 +218,9 @@ export class Dataset {
 
   /** Rows at the given positions, in that order (an index mapping; no copy). */
   select(indices: Iterable<number> | ArrayLike<number>): Dataset {
+    if (typeof indices === 'number') {
+      throw new TypeError(`Dataset.select: pass the indices, not a count: select(range(${indices})) for the first ${indices} rows (range is exported by finetune, as Python's), or slice(0, ${indices})`);
+    }
     const list = Uint32Array.from(Array.from(indices as ArrayLike<number>, (i) => this.physical(this.checkIndex(i))));
     return this.derive('select', hashParts(list.length.toString(), new Uint8Array(list.buffer)), { indices: list, numRows: list.length });
   }
@@ -229,7 +234,9 @@ export class Dataset {
   }
 
   /** A seeded permutation of the rows (index mapping). Same seed, same order. */
-  shuffle(options: { seed?: number; generator?: Generator } = {}): Dataset {
+  shuffle(seedOrOptions: number | { seed?: number; generator?: Generator } = {}): Dataset {
+    // shuffle(42) is Python's positional shuffle(seed=42)
+    const options = typeof seedOrOptions === 'number' ? { seed: seedOrOptions } : seedOrOptions;
     const gen = options.generator ?? new Generator(options.seed);
     const perm = gen.permutation(this.numRows);
     const indices = perm.map((i) => this.physical(i));
@@ -330,7 +337,7 @@ export class Dataset {
   }
 
   /** Splits into `train` and `test` (optionally stratified by a ClassLabel column). */
-  trainTestSplit(options: TrainTestSplitOptions = {}): DatasetDict {
+  trainTestSplit(options: TrainTestSplitOptions = {}): DatasetDict<'train' | 'test'> {
     const { train, test } = splitIndices(this, options);
     const args = { ...options, generator: undefined };
     const seeded = options.seed !== undefined || options.shuffle === false;

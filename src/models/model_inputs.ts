@@ -6,6 +6,7 @@ import type { Tensor } from '../engine/tensor.js';
 import type { DType } from '../engine/dtype.js';
 import * as F from '../nn/functional.js';
 import type { PretrainedConfig } from './configuration_utils.js';
+import { assertNotPromise } from '../tokenizers/not-awaited.js';
 
 /** forward()'s argument: a tokenizer's BatchEncoding, a collator's batch, or a plain object. */
 export interface ModelInputs {
@@ -58,6 +59,7 @@ function asTensor(value: unknown, key: string, owner: string): Tensor {
  */
 export function readInputs(inputs: ModelInputs | Tensor, owner: string, options: { accepts?: (keyof ReadInputs)[]; alsoIgnore?: string[] } = {}): ReadInputs {
   const bag: ModelInputs = inputs instanceof torch.Tensor ? { input_ids: inputs } : inputs;
+  assertNotPromise(bag, `${owner}.forward`);
   if (bag === null || typeof bag !== 'object') throw new TypeError(`${owner}.forward: expected the tokenizer's output (an object with input_ids) or a tensor of input ids`);
   const accepts = new Set(options.accepts ?? Object.values(KEYS));
   const ignore = new Set(options.alsoIgnore ?? []);

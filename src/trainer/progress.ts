@@ -48,9 +48,12 @@ export class ProgressBar {
   private lastDraw = -Infinity;
   private lastPlainTenth = 0;
   private closed = false;
+  private desc: string;
+  private postfix = '';
 
   constructor(private readonly options: ProgressOptions = {}) {
     this.total = options.total ?? null;
+    this.desc = options.desc ?? '';
     this.stream = options.stream ?? process.stderr;
     this.out = options.out ?? process.stdout;
     this.now = options.now ?? (() => performance.now());
@@ -74,8 +77,8 @@ export class ProgressBar {
   /** The bar line as tqdm prints it: ' 25%|██▌       | 50/200 [00:15<00:46,  3.20it/s]'. */
   render(width = this.stream.columns ?? 80): string {
     const { elapsed, rate, remaining } = this.describe();
-    const desc = this.options.desc ? `${this.options.desc}: ` : '';
-    const stats = `${this.n}/${this.total ?? '?'} [${formatInterval(elapsed)}<${formatInterval(remaining)}, ${this.rateText(rate).padStart(9)}]`;
+    const desc = this.desc ? `${this.desc}: ` : '';
+    const stats = `${this.n}/${this.total ?? '?'} [${formatInterval(elapsed)}<${formatInterval(remaining)}, ${this.rateText(rate).padStart(9)}${this.postfix ? `, ${this.postfix}` : ''}]`;
     if (this.total === null || this.total <= 0) return `${desc}${stats}`;
     const frac = Math.min(this.n / this.total, 1);
     const pct = `${String(Math.floor(frac * 100)).padStart(3)}%`;
@@ -90,7 +93,7 @@ export class ProgressBar {
   plainLine(): string {
     const { elapsed, rate, remaining } = this.describe();
     const pct = this.total ? ` (${Math.floor((100 * this.n) / this.total)}%)` : '';
-    return `${this.options.desc ?? 'Progress'}: ${this.n}/${this.total ?? '?'}${pct} elapsed ${formatInterval(elapsed)}, remaining ${formatInterval(remaining)}, ${this.rateText(rate)}`;
+    return `${this.desc || 'Progress'}: ${this.n}/${this.total ?? '?'}${pct} elapsed ${formatInterval(elapsed)}, remaining ${formatInterval(remaining)}, ${this.rateText(rate)}`;
   }
 
   private draw(force = false): void {
@@ -106,6 +109,19 @@ export class ProgressBar {
         this.stream.write(`${this.plainLine()}\n`);
       }
     }
+  }
+
+  /** tqdm's set_description: the text before the bar. */
+  setDescription(desc: string): void {
+    this.desc = desc;
+    this.draw();
+  }
+
+  /** tqdm's set_postfix: `loss=0.123, acc=0.9` after the rate. */
+  setPostfix(values: Record<string, unknown> | string): void {
+    const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(3)).toString() : String(v));
+    this.postfix = typeof values === 'string' ? values : Object.entries(values).map(([k, v]) => `${k}=${fmt(v)}`).join(', ');
+    this.draw();
   }
 
   update(n = 1): void {

@@ -83,7 +83,10 @@ export class Trainer {
     this.computeLossFunc = options.computeLossFunc ?? null;
     [this.optimizer, this.lrScheduler] = options.optimizers ?? [null, null];
     this.labelNames = this.args.labelNames ?? modelLabelNames(this.model);
-    if (this.args.maxSteps <= 0 && this.trainDataset && setup.datasetLength(this.trainDataset) === 0) throw new Error('Trainer: the training dataset is empty');
+    // a dataset without a length fails here, not when train() or evaluate() reaches it
+    if (this.evalDataset) setup.datasetLength(this.evalDataset);
+    const trainLength = this.trainDataset ? setup.datasetLength(this.trainDataset) : null;
+    if (this.args.maxSteps <= 0 && trainLength === 0) throw new Error('Trainer: the training dataset is empty');
     const callbacks: CallbackLike[] = [DefaultFlowCallback, ...getReportingIntegrationCallbacks(this.args.reportTo as string[]), ...(options.callbacks ?? [])];
     this.callbackHandler = new CallbackHandler(callbacks, { model: this.model, processingClass: this.processingClass, optimizer: this.optimizer, lrScheduler: this.lrScheduler });
     this.callbackHandler.addCallback(this.args.disableTqdm ? PrinterCallback : ProgressCallback);
