@@ -19,7 +19,7 @@ export { RandomState } from './datasets/random-state.js';
 
 export { DataLoader, type DataLoaderOptions, type LoaderDataset, type IndexedData } from './data/dataloader.js';
 export { SequentialSampler, RandomSampler, LengthGroupedSampler, DistributedSampler, BatchSampler, type Sampler } from './data/samplers.js';
-export { DataCollatorWithPadding, DataCollatorForLanguageModeling, DefaultDataCollator, defaultDataCollator, type Batch } from './data/collators.js';
+export { DataCollatorWithPadding, DataCollatorForLanguageModeling, DefaultDataCollator, defaultDataCollator, type Batch, type PaddedBatch } from './data/collators.js';
 export * as data from './data/torch-data-index.js';
 export { range } from './datasets/range.js';
 

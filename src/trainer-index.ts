@@ -1,6 +1,7 @@
 // The training half of finetune: TrainingArguments, the Trainer, its callbacks and state,
 // progress bars, reporting (TensorBoard, JSON lines), the curve plot and the metrics.
-export { Trainer, type TrainerOptions, type TrainerInit, type TrainerSnakeOptions } from './trainer/trainer.js';
+export { Trainer, lossOf, type TrainerOptions, type TrainerInit, type TrainerSnakeOptions } from './trainer/trainer.js';
+export type { TrainerModel } from './trainer/trainer_options.js';
 export { TRAINER_ARGUMENT_ORDER } from './trainer/trainer_options.js';
 export { EvalPrediction } from './trainer/trainer_utils.js';
 export type { TrainOutput, PredictionOutput, EvalLoopOutput, Metrics } from './trainer/trainer_utils.js';

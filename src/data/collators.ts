@@ -16,6 +16,9 @@ export type Batch = Record<string, Tensor> & {
   readonly tokenTypeIds?: Tensor;
 };
 
+/** A batch a padding collator made: input_ids and attention_mask are always there. */
+export type PaddedBatch = Batch & { input_ids: Tensor; attention_mask: Tensor };
+
 const ALIASES: Record<string, string> = { inputIds: 'input_ids', attentionMask: 'attention_mask', tokenTypeIds: 'token_type_ids', specialTokensMask: 'special_tokens_mask' };
 
 /** Adds non-enumerable camelCase getters, so `Object.entries(batch)` shows Hugging Face's keys only. */
@@ -56,11 +59,11 @@ export interface DataCollatorWithPaddingOptions {
 }
 
 export interface DataCollatorWithPadding {
-  (features: Features): Batch;
+  (features: Features): PaddedBatch;
 }
 
 /** Pads each batch to its longest example (dynamic padding); `label` becomes `labels`. */
-export class DataCollatorWithPadding extends Callable<[Features], Batch> {
+export class DataCollatorWithPadding extends Callable<[Features], PaddedBatch> {
   tokenizer!: CollatorTokenizer;
   padding!: PaddingStrategy;
   maxLength?: number;
@@ -75,12 +78,12 @@ export class DataCollatorWithPadding extends Callable<[Features], Batch> {
     this.padToMultipleOf = options.padToMultipleOf;
   }
 
-  protected _call(features: Features): Batch {
+  protected _call(features: Features): PaddedBatch {
     assertNotPromise(features, 'DataCollatorWithPadding');
     const enc = this.tokenizer.pad(features, { padding: this.padding, maxLength: this.maxLength, padToMultipleOf: this.padToMultipleOf, returnTensors: 'pt' });
     const batch = enc.toObject();
     renameLabels(batch);
-    return withAliases(batch) as Batch;
+    return withAliases(batch) as PaddedBatch;
   }
 }
 

@@ -33,9 +33,20 @@ import { EvalTable, floatingPointOps, modelLabelNames, recordBestMetric, round, 
 import type { EvalPrediction, Metrics, PredictionOutput, TrainOutput } from './trainer_utils.js';
 
 type CallbackLike = TrainerCallback | (new () => TrainerCallback);
+
+/** The loss out of computeLoss's result (the loss, or [loss, outputs]). */
+export function lossOf(result: Tensor | readonly [Tensor, unknown], where: string): Tensor {
+  const loss = Array.isArray(result) ? result[0] : result;
+  if (!(loss instanceof torch.Tensor)) throw new TypeError(`${where} must return the loss tensor, or [loss, outputs] when returnOutputs is true; got ${loss === null ? 'null' : typeof loss}`);
+  return loss as Tensor;
+}
 export type { TrainerOptions, TrainerInit, TrainerSnakeOptions } from './trainer_options.js';
 
-export class Trainer {
+/**
+ * M is the model type computeLoss receives: `class WeightedTrainer extends
+ * Trainer<BertForSequenceClassification>` types `model.forward(inputs).logits` in an override.
+ */
+export class Trainer<M = TrainerModel> {
   model: Module;
   /** The model as the accelerator prepared it (wrapped for gradient sync in several processes). */
   modelWrapped: Module;
@@ -163,10 +174,9 @@ export class Trainer {
   /**
    * The loss of one batch. Override it for a custom loss (class weights, …): it receives the
    * collator's batch with labels and returns the loss, or [loss, outputs] when returnOutputs.
+   * One signature, so an override needs no overloads or casts.
    */
-  computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs: true): [Tensor, unknown];
-  computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs?: false): Tensor;
-  computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs = false): Tensor | [Tensor, unknown] {
+  computeLoss(model: M, inputs: Record<string, unknown>, returnOutputs = false): Tensor | [Tensor, unknown] {
     const eps = this.args.labelSmoothingFactor;
     const forward = (x: Record<string, unknown>) => (model as { forward(x: unknown): unknown }).forward(x);
     if (this.computeLossFunc && inputs.labels instanceof torch.Tensor) {
@@ -201,7 +211,7 @@ export class Trainer {
     model.train();
     const gas = this.args.gradientAccumulationSteps;
     return torch.tidy(() => {
-      const loss = this.accelerator.autocast(() => this.computeLoss(model, inputs));
+      const loss = lossOf(this.accelerator.autocast(() => this.computeLoss(model as M, inputs)), 'computeLoss');
       const scaled = gas > 1 ? loss.div(gas) : loss;
       this.accelerator.backward(scaled);
       return scaled.item() as number;

@@ -15,7 +15,7 @@ export interface EvalHost {
   device: string;
   computeMetrics?: ((p: EvalPrediction) => Metrics | Record<string, unknown> | Promise<Metrics | Record<string, unknown>>) | null;
   args: { predictionLossOnly: boolean; includeForMetrics: string[] };
-  computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs: true): [Tensor, unknown];
+  computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs: boolean): Tensor | [Tensor, unknown];
   accelerator: Pick<Accelerator, 'autocast' | 'gatherForMetrics'>;
   onPredictionStep(): Promise<void>;
   /** The Trainer's overridable predictionStep; without one, the module function below. */
@@ -39,7 +39,8 @@ export function predictionStep(host: EvalHost, inputs: Record<string, unknown>, 
         let loss: number | null = null;
         let outputs: unknown;
         if (hasLabels) {
-          const [l, out] = host.computeLoss(model, inputs, true);
+          const result = host.computeLoss(model, inputs, true);
+          const [l, out] = Array.isArray(result) ? result : [result, null];
           loss = l.item() as number;
           outputs = out;
         } else {

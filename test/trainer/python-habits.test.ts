@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { AutoConfig, EvalPrediction, Trainer, TrainingArguments, nn, torch } from '../../src/index.js';
+import { AutoConfig, BertForSequenceClassification, EvalPrediction, Trainer, TrainingArguments, nn, torch } from '../../src/index.js';
 import { args, syntheticDataset, tinyModel, tmp } from './trainer_helpers.js';
 
 type Tensor = torch.Tensor;
@@ -79,12 +79,10 @@ describe('Trainer as in Python', () => {
   it('calls a camelCase computeLoss override with class weights, and its predictionStep override', async () => {
     const weights: Tensor[] = [];
     let predictionSteps = 0;
-    class WeightedTrainer extends Trainer {
-      override computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs?: false): Tensor;
-      override computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs: true): [Tensor, unknown];
-      override computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs = false): Tensor | [Tensor, unknown] {
+    class WeightedTrainer extends Trainer<BertForSequenceClassification> {
+      override computeLoss(model: BertForSequenceClassification, inputs: Record<string, unknown>, returnOutputs = false): Tensor | [Tensor, unknown] {
         const { labels, ...rest } = inputs;
-        const outputs = (model as { forward(x: unknown): { logits: Tensor } }).forward(rest);
+        const outputs = model.forward(rest);
         const weight = torch.tensor([1.0, 3.0], { dtype: 'float32' });
         weights.push(weight);
         const loss = nn.functional.crossEntropy(outputs.logits, labels as Tensor, { weight });
