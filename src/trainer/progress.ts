@@ -144,36 +144,53 @@ export class ProgressBar {
   }
 }
 
+/**
+ * A bar that is also the iteration: `for (const x of new Tqdm(items))` advances it per item and
+ * closes it at the end (tqdm's own model); tqdm() in tqdm.ts is the usual way to make one.
+ */
+export class Tqdm<T = number> extends ProgressBar implements Iterable<T>, AsyncIterable<T> {
+  constructor(private readonly source: Iterable<T> | AsyncIterable<T> | null, options: ProgressOptions = {}) {
+    const length = (source as { length?: unknown } | null)?.length;
+    super({ ...options, total: options.total ?? (typeof length === 'number' ? length : null) });
+  }
+
+  private requireSource(): Iterable<T> | AsyncIterable<T> {
+    if (!this.source) throw new TypeError('tqdm: nothing to iterate; this bar was made with tqdm({ total }) and is advanced by update()');
+    return this.source;
+  }
+
+  *[Symbol.iterator](): Generator<T> {
+    const src = this.requireSource();
+    if (!(Symbol.iterator in src)) throw new TypeError('tqdm: the source is async (a DataLoader with an async collator, a stream); iterate with `for await`');
+    try {
+      for (const item of src) {
+        yield item;
+        this.update();
+      }
+    } finally {
+      this.close();
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    const src = this.requireSource();
+    try {
+      for await (const item of src) {
+        yield item;
+        this.update();
+      }
+    } finally {
+      this.close();
+    }
+  }
+}
+
 /** for (const batch of progress(loader)) … — a bar over any (async) iterable. */
 export function progress<T>(iterable: Iterable<T>, options?: ProgressOptions): Generator<T>;
 export function progress<T>(iterable: AsyncIterable<T>, options?: ProgressOptions): AsyncGenerator<T>;
 export function progress<T>(iterable: Iterable<T> | AsyncIterable<T>, options: ProgressOptions = {}): Generator<T> | AsyncGenerator<T> {
-  const length = (iterable as { length?: number }).length;
-  const total = options.total ?? (typeof length === 'number' ? length : null);
-  if (Symbol.asyncIterator in iterable) {
-    return (async function* () {
-      const bar = new ProgressBar({ ...options, total });
-      try {
-        for await (const item of iterable as AsyncIterable<T>) {
-          yield item;
-          bar.update();
-        }
-      } finally {
-        bar.close();
-      }
-    })();
-  }
-  return (function* () {
-    const bar = new ProgressBar({ ...options, total });
-    try {
-      for (const item of iterable as Iterable<T>) {
-        yield item;
-        bar.update();
-      }
-    } finally {
-      bar.close();
-    }
-  })();
+  const bar = new Tqdm(iterable, options);
+  return Symbol.asyncIterator in iterable ? bar[Symbol.asyncIterator]() : bar[Symbol.iterator]();
 }
 
 /** Hugging Face's ProgressCallback: the training bar, an evaluation bar, logs printed above them. */
