@@ -14,7 +14,7 @@ import { saveSafetensors } from '../engine/safetensors.js';
 import { Module, Parameter } from '../nn/module.js';
 import { Embedding, LayerNorm, Linear } from '../nn/layers.js';
 import * as init from '../nn/init.js';
-import { PretrainedConfig } from './configuration_utils.js';
+import { PretrainedConfig, camelCaseOptions } from './configuration_utils.js';
 import type { ConfigOptions } from './configuration_utils.js';
 import { logger } from './logging.js';
 import { SAFE_WEIGHTS_NAME, loadCheckpoint } from './checkpoint.js';
@@ -161,7 +161,7 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
   // ---------------------------------------------------------------- loading
   /** Builds the model from a folder, a file or a Hub id: config.json, then the weights. */
   static async fromPretrained<M extends PreTrainedModel>(this: ModelClass<M>, pathOrId: string, options: FromPretrainedOptions = {}): Promise<M> {
-    const { config: given, dtype, ignoreMismatchedSizes, stateDict, ...configOptions } = options;
+    const { config: given, dtype, ignoreMismatchedSizes, stateDict, ...configOptions } = camelCaseOptions(options);
     const config = given ? given.applyOptions(configOptions) : await this.configClass.fromPretrained(pathOrId, configOptions);
     warnVocabMismatch(pathOrId, config);
     const model = withoutInit(() => new this(config as never));

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { AutoConfig, BertForSequenceClassification, EvalPrediction, Trainer, TrainingArguments, nn, torch } from '../../src/index.js';
+import { AutoConfig, AutoModelForSequenceClassification, BertForSequenceClassification, EvalPrediction, Trainer, TrainingArguments, nn, torch } from '../../src/index.js';
 import { args, syntheticDataset, tinyModel, tmp } from './trainer_helpers.js';
 
 type Tensor = torch.Tensor;
@@ -28,10 +28,17 @@ describe('TrainingArguments as in Python', () => {
   });
 });
 
-describe('AutoConfig options in snake_case', () => {
-  it('fromPretrained takes num_labels as numLabels', async () => {
+describe('fromPretrained options in snake_case', () => {
+  it('AutoConfig takes num_labels as numLabels', async () => {
     const config = await AutoConfig.fromPretrained('../shared/configs/bert-tiny', { num_labels: 3 });
     assert.equal(config.numLabels, 3);
+  });
+
+  it('a model takes num_labels and ignore_mismatched_sizes (a new 5-way head on a 2-way checkpoint)', async () => {
+    const dir = '../shared/checkpoints/tiny-bert-seqcls-hf4.30';
+    await assert.rejects(AutoModelForSequenceClassification.fromPretrained(dir, { num_labels: 5 }), /size mismatch|ignoreMismatchedSizes/i);
+    const model = await AutoModelForSequenceClassification.fromPretrained(dir, { num_labels: 5, ignore_mismatched_sizes: true });
+    assert.deepEqual((model as unknown as { classifier: nn.Linear }).classifier.weight.shape[0], 5);
   });
 });
 
