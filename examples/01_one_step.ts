@@ -10,7 +10,7 @@ torch.manualSeed(0);
 const model = BertForSequenceClassification.fromConfig(new BertConfig({ hiddenSize: 128, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 512, numLabels: 2 }));
 
 const sequences = ["I've been waiting for a HuggingFace course my whole life.", 'This course is amazing!'];
-const batch = (await tokenizer(sequences, undefined, { padding: true, truncation: true, returnTensors: 'pt' })).toObject() as Record<string, torch.Tensor>;
+const batch = await tokenizer(sequences, undefined, { padding: true, truncation: true, returnTensors: 'pt' });
 batch.labels = torch.tensor([1, 1]);
 console.log('input_ids shape', batch.input_ids.shape, 'attention_mask', JSON.stringify(batch.attention_mask.toArray()));
 

@@ -10,9 +10,10 @@ import {
 import type { EvalPrediction } from '../src/index.js';
 
 const raw = await loadDataset('textfolder', { dataDir: '../shared/datasets/movie_reviews/movie_reviews.zip' });
-const splits = raw.train.trainTestSplit({ testSize: 0.2, stratifyByColumn: 'label', seed: 42 });
-const count = (ds: typeof raw.train) => (ds.column('label') as number[]).reduce((c, l) => (c[l]++, c), [0, 0]);
-console.log(`labels ${raw.train.features.label.names}: train ${count(splits.train)}, test ${count(splits.test)} (stratified)`);
+const reviews = raw.get('train');
+const splits = reviews.trainTestSplit({ testSize: 0.2, stratifyByColumn: 'label', seed: 42 });
+const count = (ds: typeof reviews) => (ds.column('label') as number[]).reduce((c, l) => (c[l] = (c[l] ?? 0) + 1, c), [0, 0]);
+console.log(`labels ${reviews.features.label.names}: train ${count(splits.train)}, test ${count(splits.test)} (stratified)`);
 
 const tokenizer = await AutoTokenizer.fromPretrained('../shared/tokenizers/bert-base-uncased');
 const tokenized = await splits.map((b) => tokenizer(b.text, undefined, { truncation: true, maxLength: 128 }), { batched: true });

@@ -13,7 +13,7 @@ import type { EvalPrediction } from '../src/index.js';
 const raw = await loadDataset('nsmc', { dataDir: '../shared/datasets/nsmc' });
 const train = raw.train.shuffle({ seed: 42 }).select(Array.from({ length: 2000 }, (_, i) => i));
 const test = raw.test.shuffle({ seed: 42 }).select(Array.from({ length: 2000 }, (_, i) => i));
-console.log(`NSMC sample: ${train.numRows} train, ${test.numRows} test; e.g. ${JSON.stringify(train[0].document)} → ${train[0].label}`);
+console.log(`NSMC sample: ${train.numRows} train, ${test.numRows} test; e.g. ${JSON.stringify(train.get(0).document)} → ${train.get(0).label}`);
 
 const tokenizer = await AutoTokenizer.fromPretrained('../shared/tokenizers/bert-base-multilingual-cased');
 const encode = (ds: typeof train) => ds.map((b) => tokenizer(b.document, undefined, { truncation: true, maxLength: 64 }), { batched: true });

@@ -10,7 +10,7 @@
 import {
   AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, Trainer, TrainingArguments, evaluate, loadDataset, nn, torch,
 } from '../src/index.js';
-import type { EvalPrediction } from '../src/index.js';
+import type { AutoSequenceClassificationModel, EvalPrediction } from '../src/index.js';
 
 type Tensor = torch.Tensor;
 
@@ -33,12 +33,15 @@ const freq = [0, 1].map((c) => labels.filter((l) => l === c).length / labels.len
 const classWeights = freq.map((f) => 1 / (2 * f));
 console.log(`a) MRPC class frequencies ${freq.map((f) => f.toFixed(3))} → weights ${classWeights.map((w) => w.toFixed(3))}`);
 
-class WeightedLossTrainer extends Trainer {
-  override computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs = false): never {
+// the class weights must be float32: torch.tensor([1.5, 0.7]) of JavaScript numbers is float32 here,
+// but torch.tensor([1.0, 3.0]) would be int64 (1.0 is the number 1), so say the dtype
+const lossFct = new nn.CrossEntropyLoss({ weight: torch.tensor(classWeights, { dtype: 'float32' }) });
+class WeightedLossTrainer extends Trainer<AutoSequenceClassificationModel> {
+  override computeLoss(model: AutoSequenceClassificationModel, inputs: Record<string, unknown>, returnOutputs = false): Tensor | [Tensor, unknown] {
     const { labels: y, ...rest } = inputs;
-    const outputs = (model as { forward(x: unknown): { logits: Tensor } }).forward(rest);
-    const loss = nn.functional.crossEntropy(outputs.logits, y as Tensor, { weight: torch.tensor(classWeights) });
-    return (returnOutputs ? [loss, outputs] : loss) as never;
+    const outputs = model.forward(rest);
+    const loss = lossFct.forward(outputs.logits, y as Tensor);
+    return returnOutputs ? [loss, outputs] : loss;
   }
 }
 const glueMrpc = evaluate.load('glue', 'mrpc');

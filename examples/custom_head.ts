@@ -38,7 +38,7 @@ const config = (await AutoConfig.fromPretrained('../shared/configs/bert-tiny')) 
 torch.manualSeed(0);
 const model = new BertClassifier(BertModel.fromConfig(config), 2);
 const opt = new optim.AdamW(model.parameters(), { lr: 5e-4, weightDecay: 0.01 });
-const encode = (rows: string[][]) => tokenizer(rows.map((r) => r[0]), undefined, { padding: true, truncation: true, maxLength: 64, returnTensors: 'pt' });
+const encode = (rows: string[][]) => tokenizer(rows.map((r) => r[0] ?? ''), undefined, { padding: true, truncation: true, maxLength: 64, returnTensors: 'pt' });
 
 for (let epoch = 1; epoch <= 3; epoch++) {
   model.train();

@@ -22,8 +22,8 @@ const here = new URL('..', import.meta.url).pathname;
 const { args: flags, unknown } = parseArgsFlags(process.argv.slice(2), { allowUnknown: true });
 let modelNameOrPath: string | null = null;
 for (let i = 0; i < unknown.length; i++) {
-  const [flag, inline] = unknown[i].split('=');
-  if (flag === '--model_name_or_path' || flag === '--model-name-or-path') modelNameOrPath = inline ?? unknown[++i];
+  const [flag, inline] = (unknown[i] ?? '').split('=');
+  if (flag === '--model_name_or_path' || flag === '--model-name-or-path') modelNameOrPath = inline ?? unknown[++i] ?? null;
   else throw new Error(`examples/train.ts: unknown argument ${unknown[i]} (takes --model_name_or_path and TrainingArguments flags)`);
 }
 
@@ -34,7 +34,8 @@ const label2id = { negative: 0, positive: 1 };
 const tokenizerPath = modelNameOrPath ?? join(here, 'data/tokenizers/bert-base-uncased');
 const tokenizer = await loadOrExplain('tokenizer', () => AutoTokenizer.fromPretrained(tokenizerPath));
 const raw = await loadDataset('json', { dataFiles: { train: join(here, 'data/sentence-polarity/train.jsonl'), test: join(here, 'data/sentence-polarity/test.jsonl') } });
-const data = await raw.map((b) => tokenizer(b.sentence as string[], undefined, { truncation: true, maxLength: 64 }), { batched: true });
+const tokenized = await raw.map((b) => tokenizer(b.sentence as string[], undefined, { truncation: true, maxLength: 64 }), { batched: true });
+const data = { train: tokenized.get('train'), test: tokenized.get('test') };
 console.log(`data: ${data.train.numRows} training and ${data.test.numRows} test sentences (data/sentence-polarity, CC BY 4.0)`);
 
 // ---- model: pretrained weights when given, else a small BERT from a fresh config
@@ -60,8 +61,8 @@ const trainer = new Trainer({
 });
 const result = await trainer.train();
 const metrics = await trainer.evaluate();
-console.log(`\ntrained ${result.globalStep} steps in ${result.metrics.train_runtime.toFixed(1)} s (${result.metrics.train_samples_per_second.toFixed(0)} samples/s), training loss ${result.trainingLoss.toFixed(4)}`);
-console.log(`test accuracy ${(metrics.eval_accuracy * 100).toFixed(1)}% (loss ${metrics.eval_loss.toFixed(4)}), best checkpoint: ${trainer.state.bestModelCheckpoint}`);
+console.log(`\ntrained ${result.globalStep} steps in ${result.metrics.train_runtime?.toFixed(1)} s (${result.metrics.train_samples_per_second?.toFixed(0)} samples/s), training loss ${result.trainingLoss.toFixed(4)}`);
+console.log(`test accuracy ${((metrics.eval_accuracy ?? NaN) * 100).toFixed(1)}% (loss ${metrics.eval_loss?.toFixed(4)}), best checkpoint: ${trainer.state.bestModelCheckpoint}`);
 
 // ---- save, and classify new sentences with the saved model
 const finalDir = join(outputDir, 'final');
@@ -71,7 +72,7 @@ console.log(`training curves: ${join(outputDir, 'training_curves.svg')}   log: $
 const classify = await pipeline('text-classification', finalDir);
 for (const text of ['a gorgeous, moving film with terrific performances.', 'a dull, tedious mess that wastes its cast.']) {
   const [top] = await classify(text);
-  console.log(`  ${JSON.stringify(text)} → ${top.label} (${top.score.toFixed(3)})`);
+  console.log(`  ${JSON.stringify(text)} → ${top?.label} (${top?.score.toFixed(3)})`);
 }
 
 /** Loading from the Hub needs network access: say so plainly instead of a bare fetch error. */

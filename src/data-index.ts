@@ -5,7 +5,7 @@ export { BatchEncoding, type EncodedValue } from './tokenizers/batch-encoding.js
 export type { EncodeOptions, PaddingStrategy, TruncationStrategy } from './tokenizers/options.js';
 export type { PadOptions } from './tokenizers/pad.js';
 
-export { loadDataset, type LoadDatasetOptions } from './datasets/load.js';
+export { loadDataset, type LoadDatasetOptions, type GlueThreeSplitConfig } from './datasets/load.js';
 export { Dataset, type Row, type Batch as DatasetBatch } from './datasets/dataset.js';
 export { DatasetDict } from './datasets/dataset-dict.js';
 export { Value, ClassLabel, Sequence, type Feature, type Features } from './datasets/features.js';
@@ -14,9 +14,13 @@ export { DataFileError } from './datasets/io/errors.js';
 export { Generator } from './datasets/random.js';
 export type { MapOptions, FilterOptions } from './datasets/map.js';
 export type { TrainTestSplitOptions } from './datasets/split.js';
+export { trainTestSplit, type SklearnSplitOptions } from './datasets/model-selection.js';
+export { RandomState } from './datasets/random-state.js';
 
-export { DataLoader, type DataLoaderOptions } from './data/dataloader.js';
+export { DataLoader, type DataLoaderOptions, type LoaderDataset, type IndexedData } from './data/dataloader.js';
 export { SequentialSampler, RandomSampler, LengthGroupedSampler, DistributedSampler, BatchSampler, type Sampler } from './data/samplers.js';
-export { DataCollatorWithPadding, DataCollatorForLanguageModeling, defaultDataCollator, type Batch } from './data/collators.js';
+export { DataCollatorWithPadding, DataCollatorForLanguageModeling, DefaultDataCollator, defaultDataCollator, type Batch, type PaddedBatch } from './data/collators.js';
+export * as data from './data/torch-data-index.js';
+export { range } from './datasets/range.js';
 
 export { setHubClient, HubError, type HubClient, type HubFileOptions } from './hub/resolve.js';

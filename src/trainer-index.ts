@@ -1,11 +1,14 @@
 // The training half of finetune: TrainingArguments, the Trainer, its callbacks and state,
 // progress bars, reporting (TensorBoard, JSON lines), the curve plot and the metrics.
-export { Trainer, type TrainerOptions } from './trainer/trainer.js';
-export type { EvalPrediction, TrainOutput, PredictionOutput, EvalLoopOutput, Metrics } from './trainer/trainer_utils.js';
+export { Trainer, lossOf, type TrainerOptions, type TrainerInit, type TrainerSnakeOptions } from './trainer/trainer.js';
+export type { TrainerModel } from './trainer/trainer_options.js';
+export { TRAINER_ARGUMENT_ORDER } from './trainer/trainer_options.js';
+export { EvalPrediction } from './trainer/trainer_utils.js';
+export type { TrainOutput, PredictionOutput, EvalLoopOutput, Metrics } from './trainer/trainer_utils.js';
 export { PREFIX_CHECKPOINT_DIR, speedMetrics, EvalTable } from './trainer/trainer_utils.js';
 export { sortedCheckpoints, lastCheckpoint as getLastCheckpoint, rotateCheckpoints } from './trainer/trainer_checkpoint.js';
 export type { TrainerDataset, Collator } from './trainer/trainer_setup.js';
-export { TrainingArguments, REPORT_INTEGRATIONS, defaultLogdir, type TrainingArgumentsInit } from './trainer/training_args.js';
+export { TrainingArguments, REPORT_INTEGRATIONS, defaultLogdir, type TrainingArgumentsInit, type TrainingArgumentsSnakeInit, type SnakeCase } from './trainer/training_args.js';
 export type { IntervalStrategy, SaveStrategy, FieldSpec, FieldName } from './trainer/training_args_fields.js';
 export { parseArgsFlags, type ParsedFlags } from './trainer/args_parsing.js';
 export {
@@ -14,6 +17,7 @@ export {
 } from './trainer/callbacks.js';
 export { TrainerState, TrainerControl, type LogEntry, type CallbackState, type ExportableState } from './trainer/trainer_state.js';
 export { ProgressBar, ProgressCallback, progress, formatInterval, type ProgressOptions } from './trainer/progress.js';
+export { tqdm, Tqdm } from './trainer/tqdm.js';
 export { SummaryWriter, TensorBoardCallback, crc32c, maskedCrc32c, rewriteLogs, scalarValue } from './trainer/tensorboard.js';
 export { JsonlLogger, JsonlCallback, readJsonl } from './trainer/reporting.js';
 export { writeLossPlot, lossPlotSvg, lossPlotSeries } from './trainer/plot.js';

@@ -7,6 +7,7 @@ import { Callable } from '../tokenizers/callable.js';
 import { columnToTensor, type PadOptions } from '../tokenizers/pad.js';
 import type { PaddingStrategy } from '../tokenizers/options.js';
 import { getTorch, isTensor } from '../tokenizers/tensors.js';
+import { assertNotPromise } from '../tokenizers/not-awaited.js';
 
 /** A batch: Hugging Face keys (`input_ids`, `labels`, ...) with camelCase aliases. */
 export type Batch = Record<string, Tensor> & {
@@ -14,6 +15,9 @@ export type Batch = Record<string, Tensor> & {
   readonly attentionMask?: Tensor;
   readonly tokenTypeIds?: Tensor;
 };
+
+/** A batch a padding collator made: input_ids and attention_mask are always there. */
+export type PaddedBatch = Batch & { input_ids: Tensor; attention_mask: Tensor };
 
 const ALIASES: Record<string, string> = { inputIds: 'input_ids', attentionMask: 'attention_mask', tokenTypeIds: 'token_type_ids', specialTokensMask: 'special_tokens_mask' };
 
@@ -55,11 +59,11 @@ export interface DataCollatorWithPaddingOptions {
 }
 
 export interface DataCollatorWithPadding {
-  (features: Features): Batch;
+  (features: Features): PaddedBatch;
 }
 
 /** Pads each batch to its longest example (dynamic padding); `label` becomes `labels`. */
-export class DataCollatorWithPadding extends Callable<[Features], Batch> {
+export class DataCollatorWithPadding extends Callable<[Features], PaddedBatch> {
   tokenizer!: CollatorTokenizer;
   padding!: PaddingStrategy;
   maxLength?: number;
@@ -74,11 +78,12 @@ export class DataCollatorWithPadding extends Callable<[Features], Batch> {
     this.padToMultipleOf = options.padToMultipleOf;
   }
 
-  protected _call(features: Features): Batch {
+  protected _call(features: Features): PaddedBatch {
+    assertNotPromise(features, 'DataCollatorWithPadding');
     const enc = this.tokenizer.pad(features, { padding: this.padding, maxLength: this.maxLength, padToMultipleOf: this.padToMultipleOf, returnTensors: 'pt' });
     const batch = enc.toObject();
     renameLabels(batch);
-    return withAliases(batch) as Batch;
+    return withAliases(batch) as PaddedBatch;
   }
 }
 
@@ -87,6 +92,7 @@ export class DataCollatorWithPadding extends Callable<[Features], Batch> {
  * left out), `label`/`label_ids` become `labels` (int64 for integers, float32 otherwise).
  */
 export function defaultDataCollator(features: Features): Batch {
+  assertNotPromise(features, 'defaultDataCollator');
   if (!Array.isArray(features) || features.length === 0) throw new Error('defaultDataCollator: expected a non-empty list of examples');
   const first = features[0];
   const batch: Record<string, unknown> = {};
@@ -99,6 +105,26 @@ export function defaultDataCollator(features: Features): Batch {
     batch[key] = isTensor(value) ? getTorch().stack(values as Tensor[], 0) : columnToTensor(key, values);
   }
   return withAliases(batch) as Batch;
+}
+
+export interface DefaultDataCollator {
+  (features: Features): Batch;
+}
+
+/** transformers' DefaultDataCollator: default_data_collator as a callable object. */
+export class DefaultDataCollator extends Callable<[Features], Batch> {
+  returnTensors!: 'pt';
+
+  constructor(options: { returnTensors?: 'pt'; return_tensors?: 'pt' } = {}) {
+    super();
+    const returnTensors = options.returnTensors ?? options.return_tensors ?? 'pt';
+    if (returnTensors !== 'pt') throw new TypeError(`DefaultDataCollator: returnTensors must be 'pt' (finetune batches are torch tensors), got ${JSON.stringify(returnTensors)}`);
+    this.returnTensors = returnTensors;
+  }
+
+  protected _call(features: Features): Batch {
+    return defaultDataCollator(features);
+  }
 }
 
 export interface DataCollatorForLanguageModelingOptions {

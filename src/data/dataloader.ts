@@ -3,6 +3,7 @@
 // `for await (const batch of loader)` (any collate function, including async ones).
 import { Dataset, type Row } from '../datasets/dataset.js';
 import { defaultDataCollator } from './collators.js';
+import { Dataset as MapDataset, lengthOf, pythonStyleDatasetError } from './dataset.js';
 import { BatchSampler, RandomSampler, SequentialSampler, type Sampler } from './samplers.js';
 
 /** Anything indexable with a length: a Dataset, an array of examples, ... */
@@ -22,18 +23,23 @@ export interface DataLoaderOptions<B> {
   collateFn?: (examples: Row[]) => B | Promise<B>;
 }
 
+/** What a DataLoader reads: a Hugging Face Dataset, an array of examples, or a data.Dataset subclass. */
+export type LoaderDataset<T = Row> = Dataset | IndexedData<T> | MapDataset<T>;
+
 export class DataLoader<B = ReturnType<typeof defaultDataCollator>> {
-  readonly dataset: Dataset | IndexedData;
+  readonly dataset: LoaderDataset;
   readonly batchSize: number | null;
   readonly dropLast: boolean;
   readonly sampler: Sampler;
   readonly batchSampler: Iterable<number[]> & { length: number };
   readonly collateFn: (examples: Row[]) => B | Promise<B>;
 
-  constructor(dataset: Dataset | IndexedData, options: DataLoaderOptions<B> = {}) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  constructor(dataset: LoaderDataset<any>, options: DataLoaderOptions<B> = {}) {
+    const pythonStyle = pythonStyleDatasetError('DataLoader', dataset);
+    if (pythonStyle) throw pythonStyle;
     this.dataset = dataset;
-    const n = dataset instanceof Dataset ? dataset.numRows : dataset.length;
-    if (typeof n !== 'number') throw new TypeError('DataLoader: the dataset must have a length (a Dataset or an array)');
+    const n = lengthOf('DataLoader', dataset);
     if (options.batchSampler) {
       if (options.batchSize !== undefined || options.shuffle || options.sampler || options.dropLast) {
         throw new Error('DataLoader: batchSampler is mutually exclusive with batchSize, shuffle, sampler and dropLast');
@@ -63,9 +69,18 @@ export class DataLoader<B = ReturnType<typeof defaultDataCollator>> {
     (this.batchSampler as { setEpoch?: (e: number) => void }).setEpoch?.(epoch);
   }
 
-  private fetch(indices: number[]): Row[] {
-    if (this.dataset instanceof Dataset) return this.dataset.getRows(indices);
-    return indices.map((i) => (this.dataset as IndexedData)[i]);
+  /** The examples at the given positions, from whichever kind of dataset this reads. */
+  fetch(indices: number[]): Row[] {
+    const ds = this.dataset;
+    if (ds instanceof Dataset) return ds.getRows(indices);
+    const get = ds instanceof MapDataset ? (i: number) => ds.getItem(i) : (i: number) => (ds as IndexedData)[i];
+    return indices.map((i) => {
+      const row = get(i);
+      if (row === undefined) {
+        throw new TypeError(`DataLoader: example ${i} of the dataset is undefined; a hand-written dataset extends data.Dataset and returns an example from getItem(index)`);
+      }
+      return row;
+    });
   }
 
   *[Symbol.iterator](): Iterator<B> {

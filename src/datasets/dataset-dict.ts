@@ -5,7 +5,7 @@ import type { Dataset } from './dataset.js';
 import type { FormatType } from './format.js';
 import type { FilterOptions, MapFunction, MapOptions } from './map.js';
 
-class DatasetDictBase {
+class DatasetDictBase<S extends string = string> {
   constructor(splits: Record<string, Dataset>) {
     for (const [name, ds] of Object.entries(splits)) {
       if (name in DatasetDictBase.prototype) throw new Error(`DatasetDict: '${name}' cannot be a split name (it is a method)`);
@@ -17,14 +17,14 @@ class DatasetDictBase {
     return Object.entries(this) as [string, Dataset][];
   }
 
-  private each(fn: (ds: Dataset, split: string) => Dataset): DatasetDict {
-    return new DatasetDictBase(Object.fromEntries(this.splits().map(([k, ds]) => [k, fn(ds, k)]))) as DatasetDict;
+  private each(fn: (ds: Dataset, split: string) => Dataset): DatasetDict<S> {
+    return new DatasetDictBase(Object.fromEntries(this.splits().map(([k, ds]) => [k, fn(ds, k)]))) as DatasetDict<S>;
   }
 
-  private async eachAsync(fn: (ds: Dataset, split: string) => Promise<Dataset>): Promise<DatasetDict> {
+  private async eachAsync(fn: (ds: Dataset, split: string) => Promise<Dataset>): Promise<DatasetDict<S>> {
     const out: Record<string, Dataset> = {};
     for (const [k, ds] of this.splits()) out[k] = await fn(ds, k);
-    return new DatasetDictBase(out) as DatasetDict;
+    return new DatasetDictBase(out) as DatasetDict<S>;
   }
 
   keys(): string[] { return Object.keys(this); }
@@ -41,30 +41,31 @@ class DatasetDictBase {
   get shape(): Record<string, [number, number]> { return Object.fromEntries(this.splits().map(([k, ds]) => [k, ds.shape])); }
   get cacheFiles(): Record<string, { filename: string }[]> { return Object.fromEntries(this.splits().map(([k, ds]) => [k, ds.cacheFiles])); }
 
-  map(fn: MapFunction, options: MapOptions = {}): Promise<DatasetDict> {
+  map(fn: MapFunction, options: MapOptions = {}): Promise<DatasetDict<S>> {
     return this.eachAsync((ds) => ds.map(fn, options));
   }
-  filter(fn: MapFunction, options: FilterOptions = {}): Promise<DatasetDict> {
+  filter(fn: MapFunction, options: FilterOptions = {}): Promise<DatasetDict<S>> {
     return this.eachAsync((ds) => ds.filter(fn, options));
   }
   /** Shuffles each split; `seeds` may give one seed per split. */
-  shuffle(options: { seed?: number; seeds?: Record<string, number> } = {}): DatasetDict {
+  shuffle(seedOrOptions: number | { seed?: number; seeds?: Record<string, number> } = {}): DatasetDict<S> {
+    const options = typeof seedOrOptions === 'number' ? { seed: seedOrOptions } : seedOrOptions;
     return this.each((ds, k) => ds.shuffle({ seed: options.seeds?.[k] ?? options.seed }));
   }
-  removeColumns(names: string | string[]): DatasetDict { return this.each((ds) => ds.removeColumns(names)); }
-  selectColumns(names: string | string[]): DatasetDict { return this.each((ds) => ds.selectColumns(names)); }
-  renameColumn(from: string, to: string): DatasetDict { return this.each((ds) => ds.renameColumn(from, to)); }
-  renameColumns(mapping: Record<string, string>): DatasetDict { return this.each((ds) => ds.renameColumns(mapping)); }
-  castColumn(name: string, feature: Feature): DatasetDict { return this.each((ds) => ds.castColumn(name, feature)); }
-  cast(features: Features): DatasetDict { return this.each((ds) => ds.cast(features)); }
-  flattenIndices(): DatasetDict { return this.each((ds) => ds.flattenIndices()); }
+  removeColumns(names: string | string[]): DatasetDict<S> { return this.each((ds) => ds.removeColumns(names)); }
+  selectColumns(names: string | string[]): DatasetDict<S> { return this.each((ds) => ds.selectColumns(names)); }
+  renameColumn(from: string, to: string): DatasetDict<S> { return this.each((ds) => ds.renameColumn(from, to)); }
+  renameColumns(mapping: Record<string, string>): DatasetDict<S> { return this.each((ds) => ds.renameColumns(mapping)); }
+  castColumn(name: string, feature: Feature): DatasetDict<S> { return this.each((ds) => ds.castColumn(name, feature)); }
+  cast(features: Features): DatasetDict<S> { return this.each((ds) => ds.cast(features)); }
+  flattenIndices(): DatasetDict<S> { return this.each((ds) => ds.flattenIndices()); }
   setFormat(type: FormatType, columns?: string[] | null, outputAllColumns = false): void {
     for (const [, ds] of this.splits()) ds.setFormat(type, columns, outputAllColumns);
   }
   resetFormat(): void {
     for (const [, ds] of this.splits()) ds.resetFormat();
   }
-  withFormat(type: FormatType, columns?: string[] | null, outputAllColumns = false): DatasetDict {
+  withFormat(type: FormatType, columns?: string[] | null, outputAllColumns = false): DatasetDict<S> {
     return this.each((ds) => ds.withFormat(type, columns, outputAllColumns));
   }
 
@@ -78,10 +79,14 @@ class DatasetDictBase {
   }
 }
 
-/** Named splits; `dict['train']` (or `dict.train`) is a Dataset. */
-export type DatasetDict = DatasetDictBase & { readonly [split: string]: Dataset };
+/**
+ * Named splits; `dict['train']` (or `dict.train`) is a Dataset, and assignable
+ * (`raw.train = raw.train.shuffle(42)`). S names the splits where they are known
+ * (trainTestSplit gives 'train' | 'test'), so they type-check under noUncheckedIndexedAccess.
+ */
+export type DatasetDict<S extends string = string> = DatasetDictBase<S> & { [split in S]: Dataset };
 
-export const DatasetDict = DatasetDictBase as unknown as new (splits: Record<string, Dataset>) => DatasetDict;
+export const DatasetDict = DatasetDictBase as unknown as new <S extends string = string>(splits: Record<S, Dataset>) => DatasetDict<S>;
 
 export function isDatasetDict(x: unknown): x is DatasetDict {
   return x instanceof DatasetDictBase;

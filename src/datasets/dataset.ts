@@ -9,6 +9,7 @@ import { formatColumn, formatValue, NO_FORMAT, normalizeFormatType, type Format,
 import { inferFeature } from './infer.js';
 import { Generator } from './random.js';
 import { DatasetDict } from './dataset-dict.js';
+import { assertNotPromise } from '../tokenizers/not-awaited.js';
 import { toCsv, toJson, toParquet } from './export.js';
 import { filterDataset, mapDataset, type FilterOptions, type MapFunction, type MapOptions } from './map.js';
 import { splitIndices, type TrainTestSplitOptions } from './split.js';
@@ -41,9 +42,18 @@ const proxyHandler: ProxyHandler<Dataset> = {
   },
 };
 
-export class Dataset {
+/** A column's values as typed: the element type of a known row type, `any` for an untyped dataset. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ColumnOf<R, K extends keyof R> = Row extends R ? any : R[K][];
+
+/**
+ * R is the row type where it is known (fromDict, fromList infer it), so `ds.get(0).label` and
+ * `ds.column('label')` are typed; transforms that change columns (map, removeColumns, …) give
+ * an untyped Dataset. Under setFormat('torch') numeric columns read as tensors.
+ */
+export class Dataset<R extends Row = Row> {
   /** Rows by position, as `dataset[0]` in Hugging Face (negative counts from the end). */
-  [index: number]: Row;
+  [index: number]: R;
   declare readonly state: DatasetState;
 
   constructor(state: DatasetState) {
@@ -52,11 +62,11 @@ export class Dataset {
       if (!state.columns.has(name)) throw new Error(`Dataset: feature '${name}' has no column`);
     }
     // biome-ignore lint: the proxy adds dataset[i] and dataset[columnName].
-    return new Proxy(this, proxyHandler);
+    return new Proxy(this, proxyHandler as ProxyHandler<Dataset<R>>);
   }
 
   /** A dataset from columns (`{text: [...], label: [...]}`), features inferred unless given. */
-  static fromDict(data: Record<string, unknown[]>, options: { features?: Features; split?: string } = {}): Dataset {
+  static fromDict<D extends Record<string, readonly unknown[]>>(data: D, options: { features?: Features; split?: string } = {}): Dataset<{ [K in keyof D & string]: D[K][number] }> {
     const names = Object.keys(options.features ?? data);
     const lengths = new Set(Object.values(data).map((v) => v.length));
     if (lengths.size > 1) throw new Error(`Dataset.fromDict: columns have different lengths (${[...lengths].join(', ')})`);
@@ -67,16 +77,17 @@ export class Dataset {
       if (!(name in data)) throw new Error(`Dataset.fromDict: no data for feature '${name}'`);
       const feature = options.features?.[name] ?? inferFeature(data[name], name);
       features[name] = feature;
-      columns.set(name, buildColumn(data[name], feature, (i) => `column '${name}', row ${i}`));
+      columns.set(name, buildColumn(data[name] as unknown[], feature, (i) => `column '${name}', row ${i}`));
     }
     return new Dataset({
       columns, features, numRows, indices: null, fingerprint: randomFingerprint(), cacheable: false,
       split: options.split ?? null, format: NO_FORMAT, cacheFiles: [],
-    });
+    }) as Dataset<{ [K in keyof D & string]: D[K][number] }>;
   }
 
   /** A dataset from a list of rows. */
-  static fromList(rows: Row[], options: { features?: Features } = {}): Dataset {
+  static fromList<R extends Row>(rows: R[], options: { features?: Features } = {}): Dataset<R> {
+    assertNotPromise(rows, 'Dataset.fromList');
     const names = Object.keys(options.features ?? rows[0] ?? {});
     const data: Record<string, unknown[]> = Object.fromEntries(names.map((n) => [n, new Array(rows.length)]));
     rows.forEach((row, i) => {
@@ -85,7 +96,7 @@ export class Dataset {
         data[n][i] = row[n];
       }
     });
-    return Dataset.fromDict(data, options);
+    return Dataset.fromDict(data, options) as unknown as Dataset<R>;
   }
 
   get numRows(): number { return this.state.numRows; }
@@ -126,7 +137,7 @@ export class Dataset {
   }
 
   /** One row, formatted by the dataset's format. */
-  get(i: number): Row {
+  get(i: number): R {
     const p = this.physical(this.checkIndex(i));
     const row: Row = {};
     const f = this.state.format;
@@ -136,13 +147,13 @@ export class Dataset {
       const formatted = f.type === 'torch' && (f.columns === null || f.columns.includes(name));
       row[name] = formatted ? formatValue(value, this.state.features[name], reader, p) : value;
     }
-    return row;
+    return row as R;
   }
 
-  at(i: number): Row { return this.get(i); }
+  at(i: number): R { return this.get(i); }
 
   /** Several rows by position, formatted (what a DataLoader fetches for one batch). */
-  getRows(positions: ArrayLike<number>): Row[] {
+  getRows(positions: ArrayLike<number>): R[] {
     const f = this.state.format;
     const names = this.outputColumns();
     const readers = names.map((n) => this.reader(n));
@@ -154,17 +165,17 @@ export class Dataset {
         const v = readers[k].get(p);
         row[n] = torchCols[k] ? formatValue(v, this.state.features[n], readers[k], p) : v;
       });
-      return row;
+      return row as R;
     });
   }
 
   /** A column's values (a tensor under the 'torch' format when numeric). */
-  column(name: string): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+  column<K extends keyof R & string>(name: K): ColumnOf<R, K> {
     const reader = this.reader(name);
     const values = this.state.indices ? reader.gather(this.state.indices) : reader.range(0, this.numRows);
     const f = this.state.format;
-    if (f.type === 'torch' && (f.columns === null || f.columns.includes(name))) return formatColumn(values, this.state.features[name]);
-    return values;
+    if (f.type === 'torch' && (f.columns === null || f.columns.includes(name))) return formatColumn(values, this.state.features[name]) as ColumnOf<R, K>;
+    return values as ColumnOf<R, K>;
   }
 
   /** Rows [start, end) as columns (`dataset[start:end]` in Hugging Face), unformatted. */
@@ -179,7 +190,7 @@ export class Dataset {
     return out;
   }
 
-  *[Symbol.iterator](): Iterator<Row> {
+  *[Symbol.iterator](): Iterator<R> {
     for (let i = 0; i < this.numRows; i++) yield this.get(i);
   }
 
@@ -191,15 +202,15 @@ export class Dataset {
     }
   }
 
-  toList(): Row[] {
+  toList(): R[] {
     const names = this.columnNames;
     const readers = names.map((n) => this.reader(n));
-    const rows: Row[] = new Array(this.numRows);
+    const rows: R[] = new Array(this.numRows);
     for (let i = 0; i < this.numRows; i++) {
       const p = this.physical(i);
       const row: Row = {};
       names.forEach((n, k) => { row[n] = readers[k].get(p); });
-      rows[i] = row;
+      rows[i] = row as R;
     }
     return rows;
   }
@@ -215,13 +226,16 @@ export class Dataset {
   }
 
   /** Rows at the given positions, in that order (an index mapping; no copy). */
-  select(indices: Iterable<number> | ArrayLike<number>): Dataset {
+  select(indices: Iterable<number> | ArrayLike<number>): Dataset<R> {
+    if (typeof indices === 'number') {
+      throw new TypeError(`Dataset.select: pass the indices, not a count: select(range(${indices})) for the first ${indices} rows (range is exported by finetune, as Python's), or slice(0, ${indices})`);
+    }
     const list = Uint32Array.from(Array.from(indices as ArrayLike<number>, (i) => this.physical(this.checkIndex(i))));
-    return this.derive('select', hashParts(list.length.toString(), new Uint8Array(list.buffer)), { indices: list, numRows: list.length });
+    return this.derive('select', hashParts(list.length.toString(), new Uint8Array(list.buffer)), { indices: list, numRows: list.length }) as Dataset<R>;
   }
 
   /** Rows [start, end) as a dataset, like Array.prototype.slice. */
-  slice(start = 0, end = this.numRows): Dataset {
+  slice(start = 0, end = this.numRows): Dataset<R> {
     const n = this.numRows;
     const s = start < 0 ? Math.max(0, n + start) : Math.min(start, n);
     const e = end < 0 ? Math.max(0, n + end) : Math.min(end, n);
@@ -229,12 +243,14 @@ export class Dataset {
   }
 
   /** A seeded permutation of the rows (index mapping). Same seed, same order. */
-  shuffle(options: { seed?: number; generator?: Generator } = {}): Dataset {
+  shuffle(seedOrOptions: number | { seed?: number; generator?: Generator } = {}): Dataset<R> {
+    // shuffle(42) is Python's positional shuffle(seed=42)
+    const options = typeof seedOrOptions === 'number' ? { seed: seedOrOptions } : seedOrOptions;
     const gen = options.generator ?? new Generator(options.seed);
     const perm = gen.permutation(this.numRows);
     const indices = perm.map((i) => this.physical(i));
     const fingerprint = options.seed === undefined ? randomFingerprint() : undefined;
-    return this.derive('shuffle', { seed: options.seed }, { indices, fingerprint });
+    return this.derive('shuffle', { seed: options.seed }, { indices, fingerprint }) as Dataset<R>;
   }
 
   removeColumns(names: string | string[]): Dataset {
@@ -330,7 +346,7 @@ export class Dataset {
   }
 
   /** Splits into `train` and `test` (optionally stratified by a ClassLabel column). */
-  trainTestSplit(options: TrainTestSplitOptions = {}): DatasetDict {
+  trainTestSplit(options: TrainTestSplitOptions = {}): DatasetDict<'train' | 'test'> {
     const { train, test } = splitIndices(this, options);
     const args = { ...options, generator: undefined };
     const seeded = options.seed !== undefined || options.shuffle === false;
@@ -345,7 +361,10 @@ export class Dataset {
   toParquet(path: string): number { return toParquet(this, path); }
 
   // ----- format ---------------------------------------------------------------------------------
-  /** Sets the output format in place (as Hugging Face does): 'torch' gives tensors. */
+  /**
+   * Sets the output format in place (as Hugging Face does): 'torch' gives tensors. The static
+   * row type stays as it was; withFormat('torch') returns an untyped Dataset for tensor rows.
+   */
   setFormat(type: FormatType, columns?: string[] | null, outputAllColumns = false): void {
     const t = normalizeFormatType(type);
     for (const c of columns ?? []) if (!this.state.columns.has(c)) throw unknownColumn(c, this.columnNames, 'setFormat');

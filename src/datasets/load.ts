@@ -151,11 +151,16 @@ function selectSplit(dict: Record<string, Dataset>, spec: string): Dataset {
   return Dataset.fromList(rows, { features: pieces[0].features });
 }
 
+/** The GLUE configs whose splits are train, validation and test (MNLI's are named per genre match). */
+export type GlueThreeSplitConfig = 'cola' | 'sst2' | 'mrpc' | 'qqp' | 'stsb' | 'qnli' | 'rte' | 'wnli';
+
 export function loadDataset(path: string, name: string | undefined, options: LoadDatasetOptions & { split: string }): Promise<Dataset>;
 export function loadDataset(path: string, options: LoadDatasetOptions & { split: string }): Promise<Dataset>;
+export function loadDataset(path: 'glue', name: GlueThreeSplitConfig, options?: LoadDatasetOptions & { split?: undefined }): Promise<DatasetDict<'train' | 'validation' | 'test'>>;
+export function loadDataset(path: 'nsmc', options: LoadDatasetOptions & { dataDir: string; split?: undefined }): Promise<DatasetDict<'train' | 'test'>>;
 export function loadDataset(path: string, name?: string, options?: LoadDatasetOptions): Promise<DatasetDict>;
 export function loadDataset(path: string, options?: LoadDatasetOptions): Promise<DatasetDict>;
-export async function loadDataset(path: string, nameOrOptions?: string | LoadDatasetOptions, maybeOptions?: LoadDatasetOptions): Promise<DatasetDict | Dataset> {
+export async function loadDataset(path: string, nameOrOptions?: string | LoadDatasetOptions, maybeOptions?: LoadDatasetOptions): Promise<unknown> {
   const raw = typeof nameOrOptions === 'object' ? nameOrOptions : maybeOptions;
   const o = normalizeOptions<LoadDatasetOptions>(raw ?? {}, OPTION_KEYS, 'loadDataset');
   if ((o as { quotechar?: string }).quotechar) o.quoteChar = (o as { quotechar?: string }).quotechar;

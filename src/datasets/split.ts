@@ -41,7 +41,7 @@ function resolveSizes(n: number, testSize: number | undefined, trainSize: number
  * scikit-learn's _approximate_mode: per-class draws summing to nDraws, each the floor of the
  * class's share, remainders handed out to the largest fractional parts (ties at random).
  */
-export function approximateMode(classCounts: number[], nDraws: number, gen: Generator): number[] {
+export function approximateMode(classCounts: number[], nDraws: number, gen: Shuffler): number[] {
   const total = classCounts.reduce((a, b) => a + b, 0);
   const continuous = classCounts.map((c) => (c / total) * nDraws);
   const floored = continuous.map(Math.floor);
@@ -63,42 +63,66 @@ export function approximateMode(classCounts: number[], nDraws: number, gen: Gene
 
 const SPLIT_OPTIONS = new Set(['testSize', 'trainSize', 'shuffle', 'seed', 'generator', 'stratifyByColumn']);
 
+/** What the split draws from: this package's Generator, or NumPy's RandomState for sklearn-equal splits. */
+export interface Shuffler {
+  shuffleInPlace<T extends { length: number; [i: number]: unknown }>(a: T): T;
+  permutation(n: number): Uint32Array;
+}
+
 export function splitIndices(ds: Dataset, options: TrainTestSplitOptions): { train: Uint32Array; test: Uint32Array } {
   const o = normalizeOptions<TrainTestSplitOptions>(options, SPLIT_OPTIONS, 'trainTestSplit');
   const n = ds.numRows;
   if (n === 0) throw new Error('trainTestSplit: the dataset is empty');
-  const [nTrain, nTest] = resolveSizes(n, o.testSize, o.trainSize);
-  const shuffle = o.shuffle ?? true;
-  const gen = o.generator ?? new Generator(o.seed);
+  let labels: number[] | null = null;
   if (o.stratifyByColumn !== undefined) {
-    if (!shuffle) throw new Error('trainTestSplit: stratified splits need shuffle (as in Hugging Face and scikit-learn)');
     const feature = ds.features[o.stratifyByColumn];
     if (!feature) throw new Error(`trainTestSplit: column '${o.stratifyByColumn}' not in the dataset; the columns are [${ds.columnNames.join(', ')}]`);
     if (!(feature instanceof ClassLabel)) {
       throw new Error(`trainTestSplit: stratifying by '${o.stratifyByColumn}' needs a ClassLabel column, but it is ${feature.toString()}; use castColumn with a ClassLabel first`);
     }
-    const labels = ds.reader(o.stratifyByColumn).gather(Array.from({ length: n }, (_, i) => ds.physical(i))) as number[];
-    const classes = [...new Set(labels)].sort((a, b) => a - b);
-    const byClass = classes.map((c) => labels.flatMap((l, i) => (l === c ? [i] : [])));
-    const counts = byClass.map((ix) => ix.length);
-    if (Math.min(...counts) < 2) throw new Error(`trainTestSplit: the least populated class in '${o.stratifyByColumn}' has only 1 member; stratification needs at least 2`);
-    if (nTrain < classes.length || nTest < classes.length) {
-      throw new Error(`trainTestSplit: train (${nTrain}) and test (${nTest}) sizes must each be at least the number of classes (${classes.length})`);
-    }
-    const perTrain = approximateMode(counts, nTrain, gen);
-    const perTest = approximateMode(counts.map((c, i) => c - perTrain[i]), nTest, gen);
-    const train: number[] = [];
-    const test: number[] = [];
-    byClass.forEach((ix, k) => {
-      const perm = gen.shuffleInPlace([...ix]);
-      train.push(...perm.slice(0, perTrain[k]));
-      test.push(...perm.slice(perTrain[k], perTrain[k] + perTest[k]));
-    });
-    return { train: gen.shuffleInPlace(Uint32Array.from(train)), test: gen.shuffleInPlace(Uint32Array.from(test)) };
+    labels = ds.reader(o.stratifyByColumn).gather(Array.from({ length: n }, (_, i) => ds.physical(i))) as number[];
   }
-  if (!shuffle) {
+  return splitPositions(n, { testSize: o.testSize, trainSize: o.trainSize, shuffle: o.shuffle ?? true, labels, label: `'${o.stratifyByColumn}'` }, o.generator ?? new Generator(o.seed));
+}
+
+/**
+ * Train and test positions out of n: scikit-learn's ShuffleSplit, or StratifiedShuffleSplit
+ * when labels are given (classes in sorted order, per-class draws by approximateMode).
+ */
+export function splitPositions(
+  n: number,
+  o: { testSize?: number; trainSize?: number; shuffle: boolean; labels: readonly (number | string)[] | null; label: string },
+  gen: Shuffler,
+): { train: Uint32Array; test: Uint32Array } {
+  const [nTrain, nTest] = resolveSizes(n, o.testSize, o.trainSize);
+  if (o.labels) {
+    if (!o.shuffle) throw new Error('trainTestSplit: stratified splits need shuffle (as in Hugging Face and scikit-learn)');
+    return stratifiedPositions(o.labels, nTrain, nTest, o.label, gen);
+  }
+  if (!o.shuffle) {
     return { train: Uint32Array.from({ length: nTrain }, (_, i) => i), test: Uint32Array.from({ length: nTest }, (_, i) => nTrain + i) };
   }
   const perm = gen.permutation(n);
   return { test: perm.slice(0, nTest), train: perm.slice(nTest, nTest + nTrain) };
+}
+
+function stratifiedPositions(labels: readonly (number | string)[], nTrain: number, nTest: number, label: string, gen: Shuffler): { train: Uint32Array; test: Uint32Array } {
+  // np.unique's order: numbers ascending, strings by code point
+  const classes = [...new Set(labels)].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : a < b ? -1 : a > b ? 1 : 0));
+  const byClass = classes.map((c) => labels.flatMap((l, i) => (l === c ? [i] : [])));
+  const counts = byClass.map((ix) => ix.length);
+  if (Math.min(...counts) < 2) throw new Error(`trainTestSplit: the least populated class in ${label} has only 1 member; stratification needs at least 2`);
+  if (nTrain < classes.length || nTest < classes.length) {
+    throw new Error(`trainTestSplit: train (${nTrain}) and test (${nTest}) sizes must each be at least the number of classes (${classes.length})`);
+  }
+  const perTrain = approximateMode(counts, nTrain, gen);
+  const perTest = approximateMode(counts.map((c, i) => c - perTrain[i]), nTest, gen);
+  const train: number[] = [];
+  const test: number[] = [];
+  byClass.forEach((ix, k) => {
+    const perm = gen.shuffleInPlace([...ix]);
+    train.push(...perm.slice(0, perTrain[k]));
+    test.push(...perm.slice(perTrain[k], perTrain[k] + perTest[k]));
+  });
+  return { train: gen.shuffleInPlace(Uint32Array.from(train)), test: gen.shuffleInPlace(Uint32Array.from(test)) };
 }

@@ -2,6 +2,7 @@
 // uses, so the same seed gives the same numbers as torch.manual_seed in Python.
 import { N } from './native.js';
 import type { Tensor } from './tensor.js';
+import { isDevice, type Device } from './dtype.js';
 
 export function manualSeed(seed: number): void {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`manualSeed: expected a non-negative integer, got ${seed}`);
@@ -32,6 +33,21 @@ export function getNumThreads(): number {
 export const cuda = {
   isAvailable: (): boolean => N.cudaIsAvailable(),
   deviceCount: (): number => N.cudaDeviceCount(),
+  /**
+   * As torch.cuda.empty_cache() in a tutorial's cleanup: returns finetune's cached CPU blocks to
+   * the system. libtorch's CUDA allocator cache is not reachable from the addon, so GPU blocks stay cached.
+   */
+  emptyCache: (): void => N.emptyCache(),
 };
+
+/**
+ * torch.device('cuda' if available else 'cpu'): the device as the string every `device`
+ * option and `.to()` takes ('cpu', 'cuda', 'cuda:1'), checked here.
+ */
+export function device(type: string, index?: number): Device {
+  const spec = index === undefined ? type : `${type}:${index}`;
+  if (!isDevice(spec)) throw new TypeError(`torch.device: expected 'cpu', 'cuda' or 'cuda:<index>', got ${JSON.stringify(spec)}`);
+  return spec;
+}
 /** The libtorch version the addon was built against. */
 export const libtorchVersion: string = N.version();

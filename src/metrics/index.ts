@@ -2,6 +2,8 @@
 // functions behind it (classificationReport, confusionMatrix, precisionRecallFscoreSupport, …).
 export * as evaluate from './evaluate.js';
 export { Metric, CombinedEvaluations, GLUE_CONFIGS } from './evaluate.js';
+/** datasets' load_metric (removed there in favour of evaluate.load): the same metrics. */
+export { load as loadMetric } from './evaluate.js';
 export type { ComputeArgs, GlueConfig, MetricName, MetricResult } from './evaluate.js';
 export {
   accuracyScore, confusionMatrix, f1Score, fbetaScore, matthewsCorrcoef, multilabelConfusionMatrix,

@@ -5,7 +5,7 @@ import type { DType, Device } from '../engine/dtype.js';
 import type { Tensor } from '../engine/tensor.js';
 import { BertConfig } from './bert/configuration_bert.js';
 import { BertForSequenceClassification, BertModel } from './bert/modeling_bert.js';
-import { PretrainedConfig, readConfigDict } from './configuration_utils.js';
+import { PretrainedConfig, camelCaseOptions, readConfigDict } from './configuration_utils.js';
 import type { ConfigOptions } from './configuration_utils.js';
 import { DistilBertConfig } from './distilbert/configuration_distilbert.js';
 import { DistilBertForSequenceClassification, DistilBertModel } from './distilbert/modeling_distilbert.js';
@@ -91,7 +91,7 @@ function autoClass<M>(name: string, mapping: Record<string, Loadable<M>>) {
   return {
     /** Reads config.json, picks the class of its model_type, and loads the weights. */
     async fromPretrained(pathOrId: string, options: FromPretrainedOptions = {}): Promise<M> {
-      const { config: given, dtype, ignoreMismatchedSizes, stateDict, revision, ...configOptions } = options;
+      const { config: given, dtype, ignoreMismatchedSizes, stateDict, revision, ...configOptions } = camelCaseOptions(options);
       const config = given ? given.applyOptions(configOptions) : await AutoConfig.fromPretrained(pathOrId, { revision, ...configOptions });
       return pick(config).fromPretrained(pathOrId, { config, dtype, ignoreMismatchedSizes, stateDict, revision });
     },

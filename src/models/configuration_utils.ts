@@ -34,6 +34,11 @@ export function toCamel(snake: string): string {
   return snake === '_name_or_path' ? 'nameOrPath' : snake.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** fromPretrained options as transformers' kwargs spell them (num_labels) → camelCase (numLabels). */
+export function camelCaseOptions<T extends object>(options: T): T {
+  return Object.fromEntries(Object.entries(options).map(([k, v]) => [k.includes('_') && !k.startsWith('_') ? toCamel(k) : k, v])) as T;
+}
+
 const INTERNAL = ['extra', 'configFile'] as const;
 
 export class PretrainedConfig {
@@ -172,7 +177,7 @@ export class PretrainedConfig {
 
   /** fromPretrained's options: numLabels first, then the label maps, then any field (as kwargs in transformers). */
   applyOptions(options: ConfigOptions): this {
-    const { numLabels, id2label, label2id, ...rest } = options;
+    const { numLabels, id2label, label2id, ...rest } = camelCaseOptions(options);
     if (numLabels !== undefined) this.numLabels = numLabels;
     if (id2label !== undefined) {
       this.id2label = normaliseId2label(id2label as Record<string, unknown>, this.where());

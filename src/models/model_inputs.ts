@@ -7,6 +7,7 @@ import type { Tensor } from '../engine/tensor.js';
 import type { DType } from '../engine/dtype.js';
 import * as F from '../nn/functional.js';
 import type { PretrainedConfig } from './configuration_utils.js';
+import { assertNotPromise } from '../tokenizers/not-awaited.js';
 
 /** forward()'s argument: a tokenizer's BatchEncoding, a collator's batch, or a plain object. */
 export interface ModelInputs {
@@ -125,6 +126,7 @@ function checkKeys(bag: Record<string, unknown>, owner: string, accepts: Set<str
 export function readInputs(inputs: ModelInputs | Tensor, model: object): ReadInputs {
   const { owner, accepts, ignores } = forwardInputsOf(model);
   const bag = (inputs instanceof torch.Tensor ? { input_ids: inputs } : inputs) as Record<string, unknown>;
+  assertNotPromise(bag, `${owner}.forward`);
   if (bag === null || typeof bag !== 'object') throw new TypeError(`${owner}.forward: expected the tokenizer's output (an object with input_ids) or a tensor of input ids`);
   checkKeys(bag, owner, accepts, ignores);
   const get = (snake: string): unknown => (accepts.has(snake) ? bag[snake] ?? bag[INPUTS[snake][0]] ?? null : null);

@@ -15,7 +15,7 @@ import { Module, Parameter } from '../nn/module.js';
 import { Embedding } from '../nn/layers.js';
 import type { Linear } from '../nn/layers.js';
 import * as init from '../nn/init.js';
-import { CONFIG_NAME, PretrainedConfig } from './configuration_utils.js';
+import { CONFIG_NAME, PretrainedConfig, camelCaseOptions } from './configuration_utils.js';
 import type { ConfigOptions } from './configuration_utils.js';
 import { logger } from './logging.js';
 import { SAFE_WEIGHTS_NAME, loadCheckpoint } from './checkpoint.js';
@@ -184,7 +184,7 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
   // ---------------------------------------------------------------- loading
   /** Builds the model from a folder, a file or a Hub id: config.json, then the weights. */
   static async fromPretrained<M extends PreTrainedModel>(this: ModelClass<M>, pathOrId: string, options: FromPretrainedOptions = {}): Promise<M> {
-    const { config: given, dtype, ignoreMismatchedSizes, stateDict, ...configOptions } = options;
+    const { config: given, dtype, ignoreMismatchedSizes, stateDict, ...configOptions } = camelCaseOptions(options);
     const config = given ? given.applyOptions(configOptions) : await this.configClass.fromPretrained(pathOrId, configOptions);
     warnVocabMismatch(pathOrId, config);
     // The constructor skips every initialisation (the checkpoint overwrites the weights);

@@ -1,7 +1,7 @@
 // torch.nn.functional: the stateless forms of the layers and the losses.
 import { N } from '../engine/native.js';
 import type { Tensor } from '../engine/tensor.js';
-import type { DType } from '../engine/dtype.js';
+import { isFloatingPoint, type DType } from '../engine/dtype.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -40,23 +40,52 @@ export interface CrossEntropyOptions {
   labelSmoothing?: number;
 }
 
+/**
+ * Losses take floating-point inputs, weights and (for regression) targets. JavaScript has one
+ * number type, so `torch.tensor([1, 2, 3])` is int64, and such a tensor is the usual cause.
+ */
+function requireFloat(op: string, what: string, t: Tensor | null | undefined): void {
+  if (!t || isFloatingPoint(t.dtype)) return;
+  throw new TypeError(
+    `${op}: ${what} must be a floating-point tensor, got ${t.dtype}. In JavaScript torch.tensor([1.0, 2.0]) is int64 ` +
+    `(1.0 is the number 1); create it with torch.tensor(values, { dtype: 'float32' }) or convert it with .float()`,
+  );
+}
+
 /** Targets are class indices (int64) or class probabilities (same shape as input). */
 export function crossEntropy(input: Tensor, target: Tensor, o: CrossEntropyOptions = {}): Tensor {
+  requireFloat('crossEntropy', 'input', input);
+  requireFloat('crossEntropy', 'weight (the class weights)', o.weight);
   return N.crossEntropy(input, target, o.weight, o.reduction ?? 'mean', o.ignoreIndex ?? -100, o.labelSmoothing ?? 0);
 }
 
 export function nllLoss(input: Tensor, target: Tensor, o: Omit<CrossEntropyOptions, 'labelSmoothing'> = {}): Tensor {
+  requireFloat('nllLoss', 'input', input);
+  requireFloat('nllLoss', 'weight (the class weights)', o.weight);
   return N.nllLoss(input, target, o.weight, o.reduction ?? 'mean', o.ignoreIndex ?? -100);
 }
 
 export function binaryCrossEntropyWithLogits(
   input: Tensor, target: Tensor, o: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {},
 ): Tensor {
+  requireFloat('binaryCrossEntropyWithLogits', 'input', input);
+  requireFloat('binaryCrossEntropyWithLogits', 'target (0/1 labels as floats)', target);
+  requireFloat('binaryCrossEntropyWithLogits', 'weight', o.weight);
+  requireFloat('binaryCrossEntropyWithLogits', 'posWeight', o.posWeight);
   return N.binaryCrossEntropyWithLogits(input, target, o.weight, o.posWeight, o.reduction ?? 'mean');
 }
 
-export const mseLoss = (input: Tensor, target: Tensor, o: { reduction?: Reduction } = {}): Tensor => N.mseLoss(input, target, o.reduction ?? 'mean');
-export const l1Loss = (input: Tensor, target: Tensor, o: { reduction?: Reduction } = {}): Tensor => N.l1Loss(input, target, o.reduction ?? 'mean');
+export function mseLoss(input: Tensor, target: Tensor, o: { reduction?: Reduction } = {}): Tensor {
+  requireFloat('mseLoss', 'input', input);
+  requireFloat('mseLoss', 'target', target);
+  return N.mseLoss(input, target, o.reduction ?? 'mean');
+}
+
+export function l1Loss(input: Tensor, target: Tensor, o: { reduction?: Reduction } = {}): Tensor {
+  requireFloat('l1Loss', 'input', input);
+  requireFloat('l1Loss', 'target', target);
+  return N.l1Loss(input, target, o.reduction ?? 'mean');
+}
 
 export interface AttentionOptions {
   /** Added to the scores before softmax: 0 to attend, a large negative number to mask. */

@@ -41,6 +41,11 @@ export interface BatchEncodingInit {
 
 export class BatchEncoding<V extends EncodedValue = EncodedValue> {
   [key: string]: unknown;
+  // The fields every BERT-style tokenizer returns, typed (a Tensor under returnTensors: 'pt')
+  declare input_ids: V;
+  declare attention_mask: V;
+  declare token_type_ids?: V;
+  declare special_tokens_mask?: V;
   declare readonly encodings: Encoding[] | null;
   declare readonly isBatched: boolean;
   declare private readonly _ragged: Map<string, Ragged>;

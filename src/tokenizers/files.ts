@@ -99,17 +99,22 @@ export async function locateTokenizerFiles(
     throw new Error(`${full}: no such file or directory; expected a tokenizer directory (tokenizer.json or vocab.txt)`);
   }
   // A Hub id: fetch what exists through the Hub client.
+  let notCached: unknown = null; // offline and not in the cache: reported as models report it
   const fetchOptional = async (file: string): Promise<string | null> => {
     try {
       return await resolveHubFile(nameOrPath, file, { revision: options.revision });
     } catch (e) {
-      if ((e as { code?: string }).code === 'ENTRY_NOT_FOUND') return null;
-      throw e;
+      if ((e as { code?: string }).code !== 'ENTRY_NOT_FOUND') throw e;
+      if ((e as { notCached?: boolean }).notCached) notCached ??= e;
+      return null;
     }
   };
   const tokenizerJsonPath = await fetchOptional('tokenizer.json');
   const vocabPath = tokenizerJsonPath ? null : await fetchOptional('vocab.txt');
-  if (!tokenizerJsonPath && !vocabPath) throw new Error(`Hub repo ${nameOrPath}: has neither tokenizer.json nor vocab.txt`);
+  if (!tokenizerJsonPath && !vocabPath) {
+    if (notCached) throw notCached;
+    throw new Error(`Hub repo ${nameOrPath}: has neither tokenizer.json nor vocab.txt`);
+  }
   return {
     dir: dirname((tokenizerJsonPath ?? vocabPath) as string),
     tokenizerJsonPath,

@@ -5,6 +5,7 @@ import { BatchEncoding } from './batch-encoding.js';
 import { normalizeOptions } from '../util/options.js';
 import { VERY_LARGE_INTEGER, type PaddingStrategy, type Side } from './options.js';
 import { getTorch, isTensor, numbersToTensor } from './tensors.js';
+import { assertNotPromise } from './not-awaited.js';
 
 export interface PadOptions {
   padding?: PaddingStrategy;
@@ -68,6 +69,7 @@ function toColumns(inputs: Record<string, unknown>[] | Record<string, unknown>):
 }
 
 export function padEncodings(tok: PaddingTokenizer, inputs: Record<string, unknown>[] | Record<string, unknown>, options: PadOptions = {}): BatchEncoding {
+  assertNotPromise(inputs, 'pad');
   const o = normalizeOptions<PadOptions>(options, PAD_OPTIONS, 'pad');
   const { columns, n } = toColumns(inputs);
   const mainKey = tok.modelInputNames[0] ?? 'input_ids';
@@ -142,7 +144,13 @@ export function columnToTensor(key: string, values: unknown[]): Tensor {
   if (Array.isArray(first) || ArrayBuffer.isView(first)) {
     const rows = values.map((v, i) => asRow(v, key, i));
     const len = rows[0].length;
-    if (rows.some((r) => r.length !== len)) throw new Error(`Unable to create tensor for '${key}': examples have different lengths`);
+    const other = rows.find((r) => r.length !== len);
+    if (other) {
+      throw new Error(
+        `Unable to create tensor for '${key}': examples have different lengths (${len} and ${other.length}). Pad them: pass ` +
+        "collateFn: new DataCollatorWithPadding({ tokenizer }) to the DataLoader (the Trainer pads by itself when given processingClass or tokenizer), or tokenize with padding: 'max_length'",
+      );
+    }
     const flat = new Array<number>(rows.length * len);
     rows.forEach((r, i) => { for (let j = 0; j < len; j++) flat[i * len + j] = Number(r[j]); });
     return numbersToTensor(flat).reshape([rows.length, len]);

@@ -48,9 +48,12 @@ export class ProgressBar {
   private lastDraw = -Infinity;
   private lastPlainTenth = 0;
   private closed = false;
+  private desc: string;
+  private postfix = '';
 
   constructor(private readonly options: ProgressOptions = {}) {
     this.total = options.total ?? null;
+    this.desc = options.desc ?? '';
     this.stream = options.stream ?? process.stderr;
     this.out = options.out ?? process.stdout;
     this.now = options.now ?? (() => performance.now());
@@ -74,8 +77,8 @@ export class ProgressBar {
   /** The bar line as tqdm prints it: ' 25%|██▌       | 50/200 [00:15<00:46,  3.20it/s]'. */
   render(width = this.stream.columns ?? 80): string {
     const { elapsed, rate, remaining } = this.describe();
-    const desc = this.options.desc ? `${this.options.desc}: ` : '';
-    const stats = `${this.n}/${this.total ?? '?'} [${formatInterval(elapsed)}<${formatInterval(remaining)}, ${this.rateText(rate).padStart(9)}]`;
+    const desc = this.desc ? `${this.desc}: ` : '';
+    const stats = `${this.n}/${this.total ?? '?'} [${formatInterval(elapsed)}<${formatInterval(remaining)}, ${this.rateText(rate).padStart(9)}${this.postfix ? `, ${this.postfix}` : ''}]`;
     if (this.total === null || this.total <= 0) return `${desc}${stats}`;
     const frac = Math.min(this.n / this.total, 1);
     const pct = `${String(Math.floor(frac * 100)).padStart(3)}%`;
@@ -90,7 +93,7 @@ export class ProgressBar {
   plainLine(): string {
     const { elapsed, rate, remaining } = this.describe();
     const pct = this.total ? ` (${Math.floor((100 * this.n) / this.total)}%)` : '';
-    return `${this.options.desc ?? 'Progress'}: ${this.n}/${this.total ?? '?'}${pct} elapsed ${formatInterval(elapsed)}, remaining ${formatInterval(remaining)}, ${this.rateText(rate)}`;
+    return `${this.desc || 'Progress'}: ${this.n}/${this.total ?? '?'}${pct} elapsed ${formatInterval(elapsed)}, remaining ${formatInterval(remaining)}, ${this.rateText(rate)}`;
   }
 
   private draw(force = false): void {
@@ -106,6 +109,19 @@ export class ProgressBar {
         this.stream.write(`${this.plainLine()}\n`);
       }
     }
+  }
+
+  /** tqdm's set_description: the text before the bar. */
+  setDescription(desc: string): void {
+    this.desc = desc;
+    this.draw();
+  }
+
+  /** tqdm's set_postfix: `loss=0.123, acc=0.9` after the rate. */
+  setPostfix(values: Record<string, unknown> | string): void {
+    const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(3)).toString() : String(v));
+    this.postfix = typeof values === 'string' ? values : Object.entries(values).map(([k, v]) => `${k}=${fmt(v)}`).join(', ');
+    this.draw();
   }
 
   update(n = 1): void {
@@ -128,36 +144,53 @@ export class ProgressBar {
   }
 }
 
+/**
+ * A bar that is also the iteration: `for (const x of new Tqdm(items))` advances it per item and
+ * closes it at the end (tqdm's own model); tqdm() in tqdm.ts is the usual way to make one.
+ */
+export class Tqdm<T = number> extends ProgressBar implements Iterable<T>, AsyncIterable<T> {
+  constructor(private readonly source: Iterable<T> | AsyncIterable<T> | null, options: ProgressOptions = {}) {
+    const length = (source as { length?: unknown } | null)?.length;
+    super({ ...options, total: options.total ?? (typeof length === 'number' ? length : null) });
+  }
+
+  private requireSource(): Iterable<T> | AsyncIterable<T> {
+    if (!this.source) throw new TypeError('tqdm: nothing to iterate; this bar was made with tqdm({ total }) and is advanced by update()');
+    return this.source;
+  }
+
+  *[Symbol.iterator](): Generator<T> {
+    const src = this.requireSource();
+    if (!(Symbol.iterator in src)) throw new TypeError('tqdm: the source is async (a DataLoader with an async collator, a stream); iterate with `for await`');
+    try {
+      for (const item of src) {
+        yield item;
+        this.update();
+      }
+    } finally {
+      this.close();
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    const src = this.requireSource();
+    try {
+      for await (const item of src) {
+        yield item;
+        this.update();
+      }
+    } finally {
+      this.close();
+    }
+  }
+}
+
 /** for (const batch of progress(loader)) … — a bar over any (async) iterable. */
 export function progress<T>(iterable: Iterable<T>, options?: ProgressOptions): Generator<T>;
 export function progress<T>(iterable: AsyncIterable<T>, options?: ProgressOptions): AsyncGenerator<T>;
 export function progress<T>(iterable: Iterable<T> | AsyncIterable<T>, options: ProgressOptions = {}): Generator<T> | AsyncGenerator<T> {
-  const length = (iterable as { length?: number }).length;
-  const total = options.total ?? (typeof length === 'number' ? length : null);
-  if (Symbol.asyncIterator in iterable) {
-    return (async function* () {
-      const bar = new ProgressBar({ ...options, total });
-      try {
-        for await (const item of iterable as AsyncIterable<T>) {
-          yield item;
-          bar.update();
-        }
-      } finally {
-        bar.close();
-      }
-    })();
-  }
-  return (function* () {
-    const bar = new ProgressBar({ ...options, total });
-    try {
-      for (const item of iterable as Iterable<T>) {
-        yield item;
-        bar.update();
-      }
-    } finally {
-      bar.close();
-    }
-  })();
+  const bar = new Tqdm(iterable, options);
+  return Symbol.asyncIterator in iterable ? bar[Symbol.asyncIterator]() : bar[Symbol.iterator]();
 }
 
 /** Hugging Face's ProgressCallback: the training bar, an evaluation bar, logs printed above them. */

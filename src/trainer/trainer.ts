@@ -25,35 +25,29 @@ import { getReportingIntegrationCallbacks } from './reporting.js';
 import { TrainerControl, TrainerState, type ExportableState, type LogEntry } from './trainer_state.js';
 import { TrainingArguments } from './training_args.js';
 import { isUsableCheckpoint, lastCheckpoint, loadModelFrom, loadTrainerState, rotateCheckpoints, saveCheckpoint, saveModelTo } from './trainer_checkpoint.js';
-import { evaluationLoop, logitsOf } from './trainer_eval.js';
+import { evaluationLoop, logitsOf, predictionStep } from './trainer_eval.js';
 import { batchesFrom, InterruptWatch, resumePoint, trainingPlan, yieldToEventLoop, type LossTracker } from './trainer_loop.js';
 import * as setup from './trainer_setup.js';
 import type { Collator, TrainerDataset } from './trainer_setup.js';
+import { checkOverrideNames, trainerOptionsFrom, type TrainerInit, type TrainerModel, type TrainerOptions } from './trainer_options.js';
 import { EvalTable, floatingPointOps, modelLabelNames, recordBestMetric, round, speedMetrics, toDevice, trainingHeader } from './trainer_utils.js';
 import type { EvalPrediction, Metrics, PredictionOutput, TrainOutput } from './trainer_utils.js';
 
 type CallbackLike = TrainerCallback | (new () => TrainerCallback);
 
-export interface TrainerOptions {
-  /**
-   * Any finetune model (a PreTrainedModel of any task, or what an Auto class loads) or an
-   * nn.Module whose forward takes the collator's batch.
-   */
-  model: Module | AutoBaseModel | AutoSequenceClassificationModel;
-  args?: TrainingArguments;
-  dataCollator?: Collator | null;
-  trainDataset?: TrainerDataset | null;
-  evalDataset?: TrainerDataset | null;
-  /** Hugging Face's `tokenizer` (deprecated there in favour of processingClass; both work). */
-  tokenizer?: unknown;
-  processingClass?: unknown;
-  computeMetrics?: ((p: EvalPrediction) => Metrics | Record<string, unknown> | Promise<Metrics | Record<string, unknown>>) | null;
-  callbacks?: CallbackLike[];
-  /** [optimizer, scheduler]: either may be null to let the Trainer create it. */
-  optimizers?: [Optimizer<ParamGroup> | null, LambdaLR | null];
+/** The loss out of computeLoss's result (the loss, or [loss, outputs]). */
+export function lossOf(result: Tensor | readonly [Tensor, unknown], where: string): Tensor {
+  const loss = Array.isArray(result) ? result[0] : result;
+  if (!(loss instanceof torch.Tensor)) throw new TypeError(`${where} must return the loss tensor, or [loss, outputs] when returnOutputs is true; got ${loss === null ? 'null' : typeof loss}`);
+  return loss as Tensor;
 }
+export type { TrainerOptions, TrainerInit, TrainerSnakeOptions } from './trainer_options.js';
 
-export class Trainer {
+/**
+ * M is the model type computeLoss receives: `class WeightedTrainer extends
+ * Trainer<BertForSequenceClassification>` types `model.forward(inputs).logits` in an override.
+ */
+export class Trainer<M = TrainerModel> {
   model: Module;
   /** The model as the accelerator prepared it (wrapped for gradient sync in several processes). */
   modelWrapped: Module;
@@ -77,8 +71,18 @@ export class Trainer {
   /** FLOPs of this process since the last storeFlos(). */
   protected currentFlos = 0;
 
-  constructor(options: TrainerOptions) {
-    if (!options || !options.model) throw new Error('Trainer requires either a model or a model_init argument');
+  computeLossFunc: TrainerOptions['computeLossFunc'];
+
+  /**
+   * `new Trainer({ model, args, trainDataset, … })` (snake_case names accepted), or
+   * transformers' positional order: `new Trainer(model, args, dataCollator, trainDataset, …)`.
+   */
+  constructor(options: TrainerInit);
+  constructor(model: TrainerModel, args?: TrainingArguments | null, dataCollator?: Collator | null, trainDataset?: TrainerDataset | null, evalDataset?: TrainerDataset | null, processingClass?: unknown, modelInit?: null, computeLossFunc?: TrainerOptions['computeLossFunc'], computeMetrics?: TrainerOptions['computeMetrics'], callbacks?: CallbackLike[] | null, optimizers?: TrainerOptions['optimizers']);
+  constructor(...given: unknown[]) {
+    checkOverrideNames(this, Trainer.prototype);
+    const options = trainerOptionsFrom(given);
+    if (!options.model) throw new Error('Trainer requires either a model or a model_init argument');
     this.args = options.args ?? new TrainingArguments({ outputDir: 'tmp_trainer' });
     // as Hugging Face's __init__: seeds dropout and any later initialisation the same way each run
     torch.manualSeed(this.args.seed);
@@ -90,9 +94,13 @@ export class Trainer {
     this.trainDataset = options.trainDataset ?? null;
     this.evalDataset = options.evalDataset ?? null;
     this.computeMetrics = options.computeMetrics ?? null;
+    this.computeLossFunc = options.computeLossFunc ?? null;
     [this.optimizer, this.lrScheduler] = options.optimizers ?? [null, null];
     this.labelNames = this.args.labelNames ?? modelLabelNames(this.model);
-    if (this.args.maxSteps <= 0 && this.trainDataset && setup.datasetLength(this.trainDataset) === 0) throw new Error('Trainer: the training dataset is empty');
+    // a dataset without a length fails here, not when train() or evaluate() reaches it
+    if (this.evalDataset) setup.datasetLength(this.evalDataset);
+    const trainLength = this.trainDataset ? setup.datasetLength(this.trainDataset) : null;
+    if (this.args.maxSteps <= 0 && trainLength === 0) throw new Error('Trainer: the training dataset is empty');
     const callbacks: CallbackLike[] = [DefaultFlowCallback, ...getReportingIntegrationCallbacks(this.args.reportTo), ...(options.callbacks ?? [])];
     this.callbackHandler = new CallbackHandler(callbacks, { model: this.model, processingClass: this.processingClass, optimizer: this.optimizer, lrScheduler: this.lrScheduler });
     this.callbackHandler.addCallback(this.args.disableTqdm ? PrinterCallback : ProgressCallback);
@@ -169,12 +177,18 @@ export class Trainer {
   /**
    * The loss of one batch. Override it for a custom loss (class weights, …): it receives the
    * collator's batch with labels and returns the loss, or [loss, outputs] when returnOutputs.
+   * One signature, so an override needs no overloads or casts.
    */
-  computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs: true): [Tensor, unknown];
-  computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs?: false): Tensor;
-  computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs = false): Tensor | [Tensor, unknown] {
+  computeLoss(model: M, inputs: Record<string, unknown>, returnOutputs = false): Tensor | [Tensor, unknown] {
     const eps = this.args.labelSmoothingFactor;
     const forward = (x: Record<string, unknown>) => (model as { forward(x: unknown): unknown }).forward(x);
+    if (this.computeLossFunc && inputs.labels instanceof torch.Tensor) {
+      // transformers' compute_loss_func: the model runs without labels, the function makes the loss
+      const { labels, ...rest } = inputs;
+      const outputs = forward(rest);
+      const loss = this.computeLossFunc(outputs, labels as Tensor);
+      return returnOutputs ? [loss, outputs] : loss;
+    }
     if (eps > 0 && inputs.labels instanceof torch.Tensor) {
       // Hugging Face's LabelSmoother: the model runs without labels, the smoothed cross-entropy is computed here
       const { labels, ...rest } = inputs;
@@ -200,7 +214,7 @@ export class Trainer {
     model.train();
     const gas = this.args.gradientAccumulationSteps;
     return torch.tidy(() => {
-      const loss = this.accelerator.autocast(() => this.computeLoss(model, inputs));
+      const loss = lossOf(this.accelerator.autocast(() => this.computeLoss(model as M, inputs)), 'computeLoss');
       const scaled = gas > 1 ? loss.div(gas) : loss;
       this.accelerator.backward(scaled);
       return scaled.item() as number;
@@ -472,6 +486,14 @@ export class Trainer {
     Object.assign(output.metrics, speedMetrics(metricKeyPrefix, start, output.numSamples, Math.ceil(output.numSamples / this.args.evalBatchSize)));
     this.control = await this.callbackHandler.onPredict(this.args, this.state, this.control, output.metrics);
     return { predictions: output.predictions, labelIds: output.labelIds, metrics: output.metrics };
+  }
+
+  /**
+   * One evaluation batch without gradients: [loss or null, logits or null, labels or null]
+   * (Hugging Face's prediction_step). Override it to score a batch differently.
+   */
+  predictionStep(model: Module, inputs: Record<string, unknown>, predictionLossOnly: boolean): [number | null, Tensor | null, Tensor | null] {
+    return predictionStep(this, inputs, predictionLossOnly, model);
   }
 
   async onPredictionStep(): Promise<void> {

@@ -5,8 +5,8 @@ import type { Accelerator } from '../accelerate/accelerator.js';
 import * as torch from '../engine/torch.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { DataLoader } from '../data/dataloader.js';
-import type { EvalLoopOutput, EvalPrediction, Metrics } from './trainer_utils.js';
-import { batchSize, toDevice } from './trainer_utils.js';
+import type { EvalLoopOutput, Metrics } from './trainer_utils.js';
+import { batchSize, EvalPrediction, toDevice } from './trainer_utils.js';
 
 /** The part of the Trainer the loop uses (keeps this file free of the Trainer's class). */
 export interface EvalHost {
@@ -15,9 +15,11 @@ export interface EvalHost {
   device: string;
   computeMetrics?: ((p: EvalPrediction) => Metrics | Record<string, unknown> | Promise<Metrics | Record<string, unknown>>) | null;
   args: { predictionLossOnly: boolean; includeForMetrics: string[] };
-  computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs: true): [Tensor, unknown];
+  computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs: boolean): Tensor | [Tensor, unknown];
   accelerator: Pick<Accelerator, 'autocast' | 'gatherForMetrics' | 'reduce' | 'numProcesses'>;
   onPredictionStep(): Promise<void>;
+  /** The Trainer's overridable predictionStep; without one, the module function below. */
+  predictionStep?(model: EvalHost['model'], inputs: Record<string, unknown>, predictionLossOnly: boolean): [number | null, Tensor | null, Tensor | null];
 }
 
 /** Logits from a model's output: `.logits`, or the output itself when the model returns a tensor. */
@@ -28,7 +30,7 @@ export function logitsOf(outputs: unknown): Tensor | null {
 }
 
 /** One batch: [loss or null, logits or null, labels or null], all outside any tidy scope. */
-export function predictionStep(host: EvalHost, inputs: Record<string, unknown>, predictionLossOnly: boolean): [number | null, Tensor | null, Tensor | null] {
+export function predictionStep(host: EvalHost, inputs: Record<string, unknown>, predictionLossOnly: boolean, model: EvalHost['model'] = host.model): [number | null, Tensor | null, Tensor | null] {
   const labelKey = host.labelNames.find((k) => inputs[k] instanceof torch.Tensor);
   const hasLabels = host.labelNames.length > 0 && host.labelNames.every((k) => inputs[k] !== undefined && inputs[k] !== null);
   return torch.tidy(() =>
@@ -37,11 +39,12 @@ export function predictionStep(host: EvalHost, inputs: Record<string, unknown>, 
         let loss: number | null = null;
         let outputs: unknown;
         if (hasLabels) {
-          const [l, out] = host.computeLoss(host.model, inputs, true);
+          const result = host.computeLoss(model, inputs, true);
+          const [l, out] = Array.isArray(result) ? result : [result, null];
           loss = l.item() as number;
           outputs = out;
         } else {
-          outputs = (host.model as unknown as { forward(x: unknown): unknown }).forward(inputs);
+          outputs = (model as unknown as { forward(x: unknown): unknown }).forward(inputs);
         }
         if (predictionLossOnly) return [loss, null, null] as [number | null, Tensor | null, Tensor | null];
         const logits = logitsOf(outputs);
@@ -70,7 +73,7 @@ export async function evaluationLoop(host: EvalHost, loader: DataLoader<Record<s
       const inputs = toDevice(raw as Record<string, unknown>, host.device);
       const n = batchSize(inputs);
       numSamples += n;
-      const [loss, l, y] = predictionStep(host, inputs, lossOnly);
+      const [loss, l, y] = host.predictionStep ? host.predictionStep(host.model, inputs, lossOnly) : predictionStep(host, inputs, lossOnly);
       torch.dispose(raw);
       if (inputs !== raw) torch.dispose(inputs);
       // Hugging Face repeats each batch's mean loss once per example, so this is the mean over examples
@@ -90,8 +93,7 @@ export async function evaluationLoop(host: EvalHost, loader: DataLoader<Record<s
   [lossSum, lossCount, numSamples] = sumOverProcesses(host, [lossSum, lossCount, numSamples]);
   let metrics: Metrics = {};
   if (host.computeMetrics && labelIds && logits.length) {
-    const p: EvalPrediction = { predictions, labelIds };
-    if (host.args.includeForMetrics.includes('loss')) p.losses = torch.tensor(batchLosses);
+    const p = new EvalPrediction(predictions, labelIds, { losses: host.args.includeForMetrics.includes('loss') ? torch.tensor(batchLosses) : null });
     metrics = numericMetrics(await host.computeMetrics(p));
     if (p.losses) p.losses.dispose();
   }

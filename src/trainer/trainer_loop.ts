@@ -2,7 +2,6 @@
 // Trainer.innerTrainingLoop): how many updates a run makes, where a resumed run picks up,
 // the batches from a position on, and Ctrl-C turned into a request to stop after the step.
 import type { DataLoader } from '../data/dataloader.js';
-import { Dataset } from '../datasets/dataset.js';
 import type { TrainingArguments } from './training_args.js';
 
 export interface TrainingPlan {
@@ -37,9 +36,7 @@ export async function* batchesFrom(loader: DataLoader<Record<string, unknown>>, 
   let i = 0;
   for (const indices of loader.batchSampler) {
     if (i++ < skip) continue;
-    const ds = loader.dataset;
-    const rows = ds instanceof Dataset ? ds.getRows(indices) : indices.map((k) => (ds as unknown as Record<number, never>)[k]);
-    yield (await loader.collateFn(rows)) as Record<string, unknown>;
+    yield (await loader.collateFn(loader.fetch(indices))) as Record<string, unknown>;
   }
 }
 

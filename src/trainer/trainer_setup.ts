@@ -2,6 +2,7 @@
 // removed, the default collator, a seeded sampler) and AdamW with Hugging Face's decay
 // grouping plus the scheduler the arguments name.
 import { DataLoader } from '../data/dataloader.js';
+import { lengthOf, type Dataset as MapDataset } from '../data/dataset.js';
 import { DataCollatorWithPadding, defaultDataCollator } from '../data/collators.js';
 import type { CollatorTokenizer } from '../data/collators.js';
 import { LengthGroupedSampler, RandomSampler, SequentialSampler } from '../data/samplers.js';
@@ -17,12 +18,13 @@ import type { TrainingArguments } from './training_args.js';
 import type { OptimizerName } from './training_args_fields.js';
 import { decayParameterNames, modelLabelNames, signatureColumns } from './trainer_utils.js';
 
-/** A dataset the Trainer can read: a Dataset, or anything indexable with a length. */
-export type TrainerDataset = Dataset | { readonly length: number; [index: number]: Row };
+/** A dataset the Trainer can read: a Dataset, a data.Dataset subclass, or anything indexable with a length. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TrainerDataset = Dataset | MapDataset<any> | { readonly length: number; [index: number]: Row };
 export type Collator = (examples: Row[]) => unknown;
 
 export function datasetLength(ds: TrainerDataset): number {
-  return ds instanceof Dataset ? ds.numRows : ds.length;
+  return ds instanceof Dataset ? ds.numRows : lengthOf('Trainer', ds);
 }
 
 /** DataCollatorWithPadding when there is a tokenizer (dynamic padding), else default_data_collator. */

@@ -10,14 +10,27 @@ import type { TrainingArguments } from './training_args.js';
 
 export const PREFIX_CHECKPOINT_DIR = 'checkpoint';
 
-/** What computeMetrics receives: the logits and the labels of the whole evaluation set. */
-export interface EvalPrediction {
-  predictions: Tensor;
-  labelIds: Tensor | null;
+/**
+ * What computeMetrics receives: the logits and the labels of the whole evaluation set.
+ * Iterable as in Python: `const [logits, labels] = evalPred` (then inputs and losses, when present).
+ */
+export class EvalPrediction {
   /** Only with includeForMetrics: ['inputs']. */
   inputs?: Tensor | null;
   /** Only with includeForMetrics: ['loss']: one loss per batch. */
   losses?: Tensor | null;
+
+  constructor(public predictions: Tensor, public labelIds: Tensor, extra: { inputs?: Tensor | null; losses?: Tensor | null } = {}) {
+    if (extra.inputs) this.inputs = extra.inputs;
+    if (extra.losses) this.losses = extra.losses;
+  }
+
+  *[Symbol.iterator](): Iterator<Tensor> {
+    yield this.predictions;
+    yield this.labelIds;
+    if (this.inputs) yield this.inputs;
+    if (this.losses) yield this.losses;
+  }
 }
 
 export type Metrics = Record<string, number>;

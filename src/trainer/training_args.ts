@@ -13,7 +13,15 @@ import type { FieldName, FieldSpec, IntervalStrategy, ReportTo, ReportToSetting,
 import { FIELDS, FIELD_NAMES, HUB_STRATEGIES, INTERVAL_STRATEGIES, OPTIMIZER_NAMES, REPORT_INTEGRATIONS, SAVE_STRATEGIES, isField } from './training_args_fields.js';
 import { coerceField, unknownKeyError } from './args_parsing.js';
 
-export type TrainingArgumentsInit = Partial<TrainingArgumentsFields>;
+/** Hugging Face's snake_case spelling of a camelCase name, as a type: numTrainEpochs → num_train_epochs. */
+export type SnakeCase<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}`
+  : S;
+
+/** The fields under their Python names, for code ported from transformers. */
+export type TrainingArgumentsSnakeInit = { [K in keyof TrainingArgumentsFields as SnakeCase<K & string>]?: TrainingArgumentsFields[K] };
+
+export type TrainingArgumentsInit = Partial<TrainingArgumentsFields> & TrainingArgumentsSnakeInit;
 
 export { REPORT_INTEGRATIONS };
 
@@ -46,6 +54,18 @@ const OTHER_VERSION_KEYS = new Set(['sharded_ddp', 'xpu_backend', 'tp_size', 'li
 
 const expandUser = (p: string) => (p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p);
 
+/** The fields of a mapping under their camelCase names (snake_case accepted); unknown or repeated names are errors. */
+function camelCaseFields(dict: object, context: string): Record<string, unknown> {
+  const init: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(dict)) {
+    const name = isField(key) ? key : snakeToCamel(key);
+    if (!isField(name)) throw unknownKeyError(key, context);
+    if (name in init) throw new Error(`${context}: ${key} is given twice (as ${camelToSnake(name)} and ${name})`);
+    init[name] = value;
+  }
+  return init;
+}
+
 /** The fields, with reportTo as TrainingArguments normalises it. */
 export interface TrainingArguments extends Omit<TrainingArgumentsFields, 'reportTo'> {
   reportTo: ReportTo[];
@@ -55,11 +75,19 @@ export class TrainingArguments {
   /** The field table: kind, default, help and whether finetune honours each field. */
   static readonly FIELDS: Readonly<Record<FieldName, FieldSpec>> = FIELDS;
 
-  constructor(init: TrainingArgumentsInit = {}) {
-    for (const [key, value] of Object.entries(init)) {
-      if (!isField(key)) throw unknownKeyError(key, 'TrainingArguments');
+  /**
+   * `new TrainingArguments({ outputDir: 'out', … })`, or as in Python,
+   * `new TrainingArguments('test-trainer', { num_train_epochs: 3 })`: the output directory
+   * first, and the fields in camelCase or snake_case.
+   */
+  constructor(outputDirOrInit: string | TrainingArgumentsInit = {}, init: TrainingArgumentsInit = {}) {
+    const given = typeof outputDirOrInit === 'string' ? { ...init, outputDir: outputDirOrInit } : outputDirOrInit;
+    if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+      throw new TypeError(`TrainingArguments: expected the output directory (a string) or an options object, got ${Array.isArray(given) ? 'an array' : String(given)}`);
+    }
+    for (const [name, value] of Object.entries(camelCaseFields(given, 'TrainingArguments'))) {
       if (value === undefined) continue;
-      (this as Record<string, unknown>)[key] = coerceField(key as FieldName, value, 'TrainingArguments');
+      (this as Record<string, unknown>)[name] = coerceField(name as FieldName, value, 'TrainingArguments');
     }
     for (const name of FIELD_NAMES) {
       if (!Object.prototype.hasOwnProperty.call(this, name)) {
@@ -194,20 +222,15 @@ export class TrainingArguments {
   with(changes: TrainingArgumentsInit): TrainingArguments {
     const init: Record<string, unknown> = {};
     for (const name of FIELD_NAMES) init[name] = this[name];
-    return new TrainingArguments({ ...init, ...changes } as TrainingArgumentsInit);
+    return new TrainingArguments({ ...init, ...camelCaseFields(changes, 'TrainingArguments.with') } as TrainingArgumentsInit);
   }
 
   /** From a dict with Hugging Face's snake_case names (or camelCase ones); unknown keys are errors. */
   static fromDict(dict: Record<string, unknown>): TrainingArguments {
-    const init: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(dict)) {
-      if (OTHER_VERSION_KEYS.has(key)) continue;
-      const name = isField(key) ? key : snakeToCamel(key);
-      if (!isField(name)) throw unknownKeyError(key, 'TrainingArguments.fromDict');
-      if (name in init) throw new Error(`TrainingArguments.fromDict: ${key} is given twice (as ${camelToSnake(name)} and ${name})`);
-      // Hugging Face masks tokens when saving; a masked token read back means "not set"
-      init[name] = typeof value === 'string' && /^<[A-Z_]+_TOKEN>$/.test(value) ? null : value;
-    }
+    const known = Object.entries(dict).filter(([key]) => !OTHER_VERSION_KEYS.has(key));
+    const init = camelCaseFields(Object.fromEntries(known), 'TrainingArguments.fromDict');
+    // Hugging Face masks tokens when saving; a masked token read back means "not set"
+    for (const [name, value] of Object.entries(init)) if (typeof value === 'string' && /^<[A-Z_]+_TOKEN>$/.test(value)) init[name] = null;
     return new TrainingArguments(init as TrainingArgumentsInit);
   }
 

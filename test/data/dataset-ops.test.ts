@@ -121,8 +121,8 @@ describe('columns and formats', () => {
     const ids = torchDs.column('input_ids');
     assert.deepEqual(ids.shape, [2, 3]);
     ds.setFormat('torch', ['label'], true);
-    assert.equal(ds[1].text, 'b');
-    assert.equal(ds[1].label.item(), 1);
+    assert.equal(ds[1]!.text, 'b');
+    assert.equal((ds as Dataset)[1]!.label.item(), 1); // in place, so the static row type is the unformatted one
     ds.resetFormat();
     assert.equal(ds[1].label, 1);
   });

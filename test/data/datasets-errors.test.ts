@@ -104,7 +104,7 @@ describe('dataset errors name the column', () => {
     assert.throws(() => ds.renameColumn('txt', 'x'), /column 'txt' not in the dataset/);
     assert.throws(() => ds.setFormat('torch', ['nope']), /setFormat: column 'nope'/);
     await assert.rejects(ds.map((r) => r, { removeColumns: ['idx'] }), /map: removeColumns: column 'idx' not in the dataset/);
-    assert.throws(() => ds.column('nope'), /column 'nope' not in the dataset/);
+    assert.throws(() => ds.column('nope' as never), /column 'nope' not in the dataset/);
     await assert.rejects(ds.map((r) => r, { num_proc: 4 } as object), /map: unknown option 'num_proc'/);
   });
 

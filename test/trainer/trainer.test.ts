@@ -6,7 +6,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { EarlyStoppingCallback, Trainer, TrainerState, readJsonl, torch } from '../../src/index.js';
+import { EarlyStoppingCallback, Trainer, TrainerState, lossOf, readJsonl, torch } from '../../src/index.js';
+import type { TrainerModel } from '../../src/index.js';
+
+type Tensor = torch.Tensor;
 import { args, stepLosses, syntheticDataset, tinyModel, tmp } from './trainer_helpers.js';
 
 const accuracy = ({ predictions, labelIds }: { predictions: torch.Tensor; labelIds: torch.Tensor | null }) => ({
@@ -84,11 +87,11 @@ describe('Trainer', () => {
   it('uses an overridden computeLoss and stops on a NaN loss naming the step', async () => {
     class Weighted extends Trainer {
       calls = 0;
-      override computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs = false): never {
+      override computeLoss(model: TrainerModel, inputs: Record<string, unknown>, returnOutputs = false): Tensor | [Tensor, unknown] {
         this.calls++;
-        const [loss, outputs] = super.computeLoss(model, inputs, true);
+        const loss = lossOf(super.computeLoss(model, inputs), 'computeLoss');
         const scaled = loss.mul(0).add(3); // a constant with a graph, so backward still runs
-        return (returnOutputs ? [scaled, outputs] : scaled) as never;
+        return returnOutputs ? [scaled, null] : scaled;
       }
     }
     const t = new Weighted({ model: tinyModel(), args: args(tmp('loss'), { maxSteps: 2, loggingSteps: 1, saveStrategy: 'no' }), trainDataset: syntheticDataset(16) });
@@ -98,9 +101,9 @@ describe('Trainer', () => {
 
     let n = 0;
     class Exploding extends Trainer {
-      override computeLoss(model: unknown, inputs: Record<string, unknown>): never {
-        const loss = super.computeLoss(model, inputs);
-        return (++n === 3 ? loss.mul(Number.NaN) : loss) as never;
+      override computeLoss(model: TrainerModel, inputs: Record<string, unknown>): Tensor {
+        const loss = lossOf(super.computeLoss(model, inputs), 'computeLoss');
+        return ++n === 3 ? loss.mul(Number.NaN) : loss;
       }
     }
     const e = new Exploding({ model: tinyModel(), args: args(tmp('nan'), { maxSteps: 5, saveStrategy: 'no' }), trainDataset: syntheticDataset(48) });
@@ -116,7 +119,7 @@ describe('Trainer', () => {
     const logp = plain.logits.logSoftmax(-1).toArray() as number[][];
     // (1 - eps)·NLL + eps·mean over classes of -log p, averaged over the batch
     const expected = [1, 1].reduce((s, y, i) => s + 0.8 * -logp[i][y] + 0.2 * -(logp[i][0] + logp[i][1]) / 2, 0) / 2;
-    const got = torch.noGrad(() => t.computeLoss(t.model, batch).item());
+    const got = torch.noGrad(() => lossOf(t.computeLoss(t.model, batch), 'computeLoss').item());
     assert.ok(Math.abs(got - expected) < 1e-5, `${got} vs ${expected}`);
     assert.ok(Math.abs(got - plain.loss!.item()) > 1e-3, 'smoothing changes the loss');
   });
