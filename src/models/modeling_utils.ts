@@ -110,7 +110,7 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
 
   /** A new model with freshly initialised weights, as from_config. */
   static fromConfig<M extends PreTrainedModel>(this: new (config: never) => M, config: PretrainedConfig, options: { dtype?: DType } = {}): M {
-    const model = new this(config as never);
+    const model = construct(this, config);
     if (options.dtype) model.to(options.dtype);
     return model;
   }
@@ -189,7 +189,7 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
     warnVocabMismatch(pathOrId, config);
     // The constructor skips every initialisation (the checkpoint overwrites the weights);
     // loadPretrainedWeights then initialises exactly the weights the checkpoint lacks.
-    const model = init.noInitWeights(() => new this(config as never));
+    const model = init.noInitWeights(() => construct(this, config));
     const weights = stateDict ? { stateDict, file: pathOrId } : await loadCheckpoint(pathOrId, { revision: options.revision });
     // 'auto': the dtype config.json records, else the checkpoint's first floating-point tensor's
     const stored = Object.values(weights.stateDict).find((t) => t.isFloatingPoint())?.dtype ?? 'float32';
@@ -357,6 +357,21 @@ function adoptAsParameter(holders: Map<Parameter, [Record<string, unknown>, stri
   for (const [owner, name] of holders.get(current) ?? []) owner[name] = adopted;
   current.dispose();
   return true;
+}
+
+// the config fields that decide how much memory a model takes (BERT's and DistilBERT's names)
+const SIZE_FIELDS = ['vocab_size', 'hidden_size', 'dim', 'intermediate_size', 'hidden_dim', 'num_hidden_layers', 'n_layers', 'max_position_embeddings', 'type_vocab_size'];
+
+/** new cls(config); running out of memory names the config's size fields, the usual culprits. */
+function construct<M>(cls: new (config: never) => M, config: PretrainedConfig): M {
+  try {
+    return new cls(config as never);
+  } catch (error) {
+    if (!/out of memory/i.test((error as Error).message)) throw error;
+    const dict = config.toDict();
+    const sizes = SIZE_FIELDS.filter((k) => typeof dict[k] === 'number').map((k) => `${k}=${dict[k]}`).join(', ');
+    throw new Error(`${config.where()}: building ${cls.name} ran out of memory with ${sizes}; check these sizes in config.json (${(error as Error).message})`);
+  }
 }
 
 /** A tokenizer vocabulary larger than the embedding is a real-world inconsistency: say so before ids fail. */

@@ -191,3 +191,11 @@ describe('fromPretrained', () => {
     assert.ok(existsSync(join(fixtures, 'bert')));
   });
 });
+
+describe('absurd sizes in a config', () => {
+  it('running out of memory while building names the config size fields', async () => {
+    const { BertConfig, BertForSequenceClassification } = await import('../../src/index.js');
+    const config = new BertConfig({ vocabSize: 100_000_000_000, hiddenSize: 768, numHiddenLayers: 1, numAttentionHeads: 12, intermediateSize: 64 });
+    assert.throws(() => BertForSequenceClassification.fromConfig(config), /building BertForSequenceClassification ran out of memory with vocab_size=100000000000, hidden_size=768.*check these sizes in config\.json/);
+  });
+});
