@@ -21,7 +21,7 @@ import { ProgressCallback } from './progress.js';
 import { getReportingIntegrationCallbacks } from './reporting.js';
 import { TrainerControl, TrainerState, type ExportableState, type LogEntry } from './trainer_state.js';
 import { TrainingArguments } from './training_args.js';
-import { lastCheckpoint, loadModelFrom, loadRngState, loadTrainerState, loadTrainingState, rotateCheckpoints, saveCheckpoint, saveModelTo } from './trainer_checkpoint.js';
+import { type CheckpointParts, lastCheckpoint, loadModelFrom, loadRngState, loadTrainerState, loadTrainingState, rotateCheckpoints, saveCheckpoint, saveModelTo } from './trainer_checkpoint.js';
 import { evaluationLoop, logitsOf } from './trainer_eval.js';
 import * as setup from './trainer_setup.js';
 import type { Collator, TrainerDataset } from './trainer_setup.js';
@@ -261,7 +261,10 @@ export class Trainer {
     }
     const stateful = this.callbackHandler.callbacks.filter((cb) => typeof (cb as unknown as ExportableState).state === 'function') as unknown as ExportableState[];
     this.state.statefulCallbacks = TrainerState.exportCallbacks([...stateful, this.control]);
-    const saved = await saveCheckpoint({ model: this.model, optimizer: this.optimizer, scheduler: this.lrScheduler, state: this.state, args: this.args });
+    const saved = await saveCheckpoint({
+      model: this.model, optimizer: this.optimizer, scheduler: this.lrScheduler, state: this.state, args: this.args,
+      tokenizer: this.processingClass as CheckpointParts['tokenizer'],
+    });
     rotateCheckpoints(this.args, this.state.bestModelCheckpoint);
     return saved;
   }

@@ -86,6 +86,8 @@ export interface CheckpointParts {
   scheduler: LambdaLR | null;
   state: TrainerState;
   args: TrainingArguments;
+  /** Saved with the model, as transformers' Trainer does, so that a checkpoint loads on its own. */
+  tokenizer?: { savePretrained?: (dir: string) => Promise<unknown> } | null;
 }
 
 /** Writes checkpoint-<globalStep> atomically and returns its path. */
@@ -97,6 +99,7 @@ export async function saveCheckpoint(parts: CheckpointParts): Promise<string> {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   await saveModelTo(parts.model, tmp);
+  if (typeof parts.tokenizer?.savePretrained === 'function') await parts.tokenizer.savePretrained(tmp);
   if (!args.saveOnlyModel) {
     if (parts.optimizer) saveOptimizer(parts.optimizer, tmp);
     if (parts.scheduler) writeFileSync(join(tmp, SCHEDULER_FILE), JSON.stringify(parts.scheduler.stateDict()));

@@ -3,6 +3,8 @@
 //   transformers save_pretrained (safetensors, .bin, sharded) → finetune fromPretrained: same logits
 //   finetune savePretrained (+ tokenizer) → transformers from_pretrained: same ids and logits,
 //   id2label intact, no missing/unexpected keys, no loading warnings.
+//   the Trainer's checkpoint-N/ and final output → transformers models; trainer_state.json →
+//   transformers.TrainerState.load_from_json.
 // The transformers side is scripts/peers/interop.py, run in the peers' venv.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, logging, torch } from '../../src/index.js';
+import { AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, Dataset, Trainer, TrainingArguments, logging, torch } from '../../src/index.js';
 import type { Tensor } from '../../src/engine/tensor.js';
 import { peerPython, runPeer } from '../helpers/peers.js';
 
@@ -106,5 +108,57 @@ describe('interop with transformers (peers venv)', { skip }, () => {
         assert.match(theirs.class, /ForSequenceClassification$/);
       });
     }
+  });
+
+  describe('the Trainer\'s checkpoints → transformers', () => {
+    const out = join(work, 'trainer');
+    let trainer: Trainer;
+    let loaded: Record<string, Loaded>;
+    let state: { global_step: number; epoch: number; max_steps: number; log_history: Record<string, number>[] };
+    let finalLogits: number[][];
+    before(async () => {
+      const source = join(made, 'bert', 'safetensors');
+      const tokenizer = await AutoTokenizer.fromPretrained(source);
+      const { sentences } = JSON.parse(readFileSync(join(made, 'bert', 'expected.json'), 'utf8')) as Expected;
+      const rows = Dataset.fromDict({ sentence: [...sentences, ...sentences], label: [0, 1, 2, 0, 1, 2, 0, 1, 2, 0] });
+      const train = await rows.map((b) => tokenizer(b.sentence as string[], undefined, { truncation: true }), { batched: true, removeColumns: ['sentence'] });
+      trainer = new Trainer({
+        model: await AutoModelForSequenceClassification.fromPretrained(source), tokenizer, trainDataset: train,
+        args: new TrainingArguments({ outputDir: out, maxSteps: 4, saveStrategy: 'steps', saveSteps: 2, perDeviceTrainBatchSize: 4,
+          learningRate: 1e-3, loggingSteps: 1, reportTo: 'none', logLevel: 'error', disableTqdm: true }),
+      });
+      await trainer.train();
+      await trainer.saveModel(join(out, 'final'));
+      finalLogits = (await finetuneLogits(join(out, 'final'), sentences)).logits;
+      loaded = runPeer('interop.py', ['load', join(out, 'checkpoint-2'), join(out, 'checkpoint-4'), join(out, 'final')]);
+      state = runPeer('interop.py', ['state', join(out, 'checkpoint-4', 'trainer_state.json')]);
+    });
+
+    for (const dir of ['checkpoint-2', 'checkpoint-4', 'final']) {
+      it(`${dir}/ loads in transformers with no missing or unexpected keys, id2label intact`, () => {
+        const theirs = loaded[join(out, dir)];
+        assert.equal(theirs.class, 'BertForSequenceClassification');
+        assert.deepEqual(theirs.loading_info, { missing_keys: [], unexpected_keys: [], mismatched_keys: [], error_msgs: [] });
+        assert.deepEqual(theirs.warnings, []);
+        assert.deepEqual(theirs.id2label, ID2LABEL);
+        const { input_ids } = JSON.parse(readFileSync(join(made, 'bert', 'expected.json'), 'utf8')) as Expected;
+        assert.deepEqual(theirs.input_ids, input_ids, 'the tokenizer files are saved with the model');
+      });
+    }
+
+    it('the final model gives transformers the logits finetune computes, and training changed them', () => {
+      assert.ok(maxDiff(loaded[join(out, 'final')].logits, finalLogits) <= TOLERANCE);
+      assert.ok(maxDiff(loaded[join(out, 'checkpoint-2')].logits, finalLogits) > 1e-3, 'checkpoint-2 is an earlier model');
+      assert.ok(maxDiff(loaded[join(out, 'checkpoint-4')].logits, finalLogits) <= TOLERANCE, 'the last checkpoint is the final model');
+    });
+
+    it('trainer_state.json parses with TrainerState.load_from_json, with our steps and log history', () => {
+      assert.equal(state.global_step, 4);
+      assert.equal(state.max_steps, 4);
+      assert.equal(state.epoch, trainer.state.epoch);
+      // the checkpoint's state is written before train() appends its summary entry, as in transformers
+      const steps = trainer.state.logHistory.filter((e) => 'loss' in e);
+      assert.deepEqual(state.log_history.map((e) => [e.step, e.loss, e.learning_rate]), steps.map((e) => [e.step, e.loss, e.learning_rate]));
+    });
   });
 });
