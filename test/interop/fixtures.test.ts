@@ -23,3 +23,17 @@ describe('model fixtures agree with the real transformers (peers venv)', { skip:
     }
   });
 });
+
+// The scheduler fixtures (test/fixtures/engine/schedulers.json) came from transformers' schedule
+// lambdas transcribed by hand; the real transformers.get_scheduler gives exactly the same rates
+// and rejects exactly the same arguments (scripts/peers/check_scheduler_fixtures.py).
+describe('scheduler fixtures agree with the real transformers.get_scheduler (peers venv)', { skip: peerPython().skip }, () => {
+  it('every schedule\'s learning rates identical, the same argument errors', () => {
+    const engine = fileURLToPath(new URL('../fixtures/engine/schedulers.json', import.meta.url));
+    const report = runPeer<{ cases: number; max_lr_diff: number; error_mismatches: unknown[]; second_scheduler_diff: number }>('check_scheduler_fixtures.py', [engine]);
+    assert.equal(report.cases, 36);
+    assert.equal(report.max_lr_diff, 0);
+    assert.deepEqual(report.error_mismatches, []);
+    assert.equal(report.second_scheduler_diff, 0);
+  });
+});
