@@ -59,12 +59,14 @@ const model = modelNameOrPath
   }), { id2label, label2id }));
 console.log(modelNameOrPath ? `model: ${modelNameOrPath} (pretrained) + a new classification head` : 'model: BERT, 2 layers, hidden 128, from a fresh config (--from_scratch)');
 
-// ---- training: defaults for the pretrained model (or the fresh small one); flags override them
+// ---- training: defaults for the pretrained model (or the fresh small one); flags override them.
+// groupByLength batches sentences of similar length (transformers' LengthGroupedSampler): less
+// padding, about half the compute of random batches on this data.
 const outputDir = flags.outputDir ?? join(here, 'output/quickstart');
 const args = new TrainingArguments({
   outputDir, numTrainEpochs: 3, perDeviceTrainBatchSize: modelNameOrPath ? 16 : 32, perDeviceEvalBatchSize: 64,
   learningRate: modelNameOrPath ? 5e-5 : 1e-3, warmupRatio: 0.1, weightDecay: 0.01, evalStrategy: 'epoch', saveStrategy: 'epoch',
-  saveTotalLimit: 1, loadBestModelAtEnd: true, metricForBestModel: 'accuracy', loggingSteps: 25, reportTo: ['jsonl'], overwriteOutputDir: true, ...flags,
+  groupByLength: true, saveTotalLimit: 1, loadBestModelAtEnd: true, metricForBestModel: 'accuracy', loggingSteps: 25, reportTo: ['jsonl'], overwriteOutputDir: true, ...flags,
 });
 const metric = evaluate.load('glue', 'sst2');
 const trainer = new Trainer({

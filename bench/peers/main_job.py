@@ -43,7 +43,7 @@ def main():
                              per_device_train_batch_size=hp['batch_size'], per_device_eval_batch_size=hp['eval_batch_size'],
                              learning_rate=hp['lr'], warmup_steps=hp['warmup_ratio'], weight_decay=hp['weight_decay'],
                              eval_strategy='epoch', save_strategy='epoch', save_total_limit=1, load_best_model_at_end=True,
-                             metric_for_best_model='accuracy', logging_steps=25, report_to='none', disable_tqdm=True,
+                             metric_for_best_model='accuracy', train_sampling_strategy='group_by_length' if hp['group_by_length'] else 'random', logging_steps=25, report_to='none', disable_tqdm=True,
                              use_cpu=True, seed=42, dataloader_num_workers=0)
     trainer = Trainer(model=model, args=args, train_dataset=splits['train'], eval_dataset=splits['validation'],
                       data_collator=DataCollatorWithPadding(tok), processing_class=tok, compute_metrics=accuracy)
