@@ -1,5 +1,6 @@
 // BERT training-step benchmark: finetune (bench/bert_step.ts) against the PyTorch peer
-// (../shared/peers/torch_bert_step.py) on the same machine, in one run. The two sides never
+// (../shared/peers/torch_bert_step.py, a plain-PyTorch BERT, run on torch 2.x in the peers' venv)
+// on the same machine, in one run. The two sides never
 // run at the same time: they alternate, REPEATS times each, and the median is compared.
 // With --bf16, finetune also runs under CPU bf16 autocast, reported on its own line against
 // the same float32 peer, with both mean losses so that accuracy can be checked.
@@ -8,6 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+
+import { peerPython } from './peers/peers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const peer = join(here, '..', '..', 'shared', 'peers', 'torch_bert_step.py');
@@ -49,7 +52,7 @@ function ours(size: string, bf16 = false): { ms: number; rss: number; gflops: nu
 function theirs(size: string): { ms: number; rss: number } {
   const { batch, seq, steps } = CONFIG[size];
   const wrapper = `import resource, runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); print('peak_rss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)`;
-  const out = run('/usr/bin/python3', ['-c', wrapper, peer, size, String(batch), String(seq), String(steps)]);
+  const out = run(peerPython(), ['-c', wrapper, peer, size, String(batch), String(seq), String(steps)]);
   const ms = Number(/([\d.]+) ms\/step/.exec(out)![1]);
   const rss = Number(/peak_rss_kib (\d+)/.exec(out)![1]) / 1024;
   return { ms, rss };

@@ -1,6 +1,6 @@
-// Forward-only (inference) throughput of BertForSequenceClassification: finetune against a
-// PyTorch forward of the same network (bench/peers/models_forward.py, transformers' BERT
-// transcribed) with the same weights and the same padded batch, on the same machine in one
+// Forward-only (inference) throughput of BertForSequenceClassification: finetune against the
+// real transformers BertForSequenceClassification on torch 2.x (bench/peers/models_forward.py,
+// the peers' venv) with the same weights and the same padded batch, on the same machine in one
 // run. The two sides never run at the same time: each is a fresh process, they alternate
 // REPEATS times, and the medians are compared (ratio = PyTorch ms / finetune ms, ≥ 1 means
 // finetune is as fast or faster). Both write their logits, which must agree.
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 import { torch } from '../src/index.js';
 import { BertConfig, BertForSequenceClassification, logging } from '../src/models/index.js';
+import { peerPython } from './peers/peers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SHAPES = {
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
     const theirs: Measurement[] = [];
     for (let i = 0; i < repeats; i++) {
       ours.push(run(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', dir, String(BATCH), String(SEQ), String(iters)], env));
-      theirs.push(run('/usr/bin/python3', [join(here, 'peers', 'models_forward.py'), dir, String(BATCH), String(SEQ), String(iters)], env));
+      theirs.push(run(peerPython(), [join(here, 'peers', 'models_forward.py'), dir, String(BATCH), String(SEQ), String(iters)], env));
     }
     const mib = statSync(join(dir, 'model.safetensors')).size / 2 ** 20;
     const a = (JSON.parse(readFileSync(join(dir, 'logits-finetune.json'), 'utf8')) as number[][]).flat();

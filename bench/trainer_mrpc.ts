@@ -1,16 +1,19 @@
-// End-to-end benchmark: MRPC with the Trainer (tokenize, train at BERT-mini size, evaluate)
-// against an equivalent PyTorch loop (bench/peers/trainer_mrpc.py, Debian's python3-torch) on
-// the same token ids, the same batch order and dynamic padding, run one after the other.
-// Prints wall time and samples/s for both, the ratio (PyTorch time / ours: ≥ 1 means we are
-// at least as fast), and the Trainer's own overhead per step (time outside forward, backward
-// and the optimizer: batching, collation, callbacks, logging).
-// Run: npx tsx bench/trainer_mrpc.ts [--max-steps 30 | --epoch] [--size mini|tiny] [--threads N]   (needs ../shared)
+// End-to-end benchmark: MRPC with finetune's Trainer (tokenize, train at BERT-mini size,
+// evaluate) against the real transformers.Trainer on torch 2.x (bench/peers/trainer_mrpc.py, in
+// the peers' venv): the same config, the same token ids (checked), the same batch size, learning
+// rate and steps, dynamic padding. Measured at the machine's default thread count and at 1
+// thread; the sides run one after the other, never together, and each figure is the median of
+// --repeats runs. Prints tokenize, train and evaluate times for both sides and the ratios
+// (transformers time / finetune time: ≥ 1 means finetune is at least as fast).
+// Run: npx tsx bench/trainer_mrpc.ts [--max-steps 30 | --epoch] [--size mini|tiny] [--repeats 3] [--threads N]
+//   (needs ../shared and FINETUNE_WITH_PYTHON=1 bash scripts/install.sh)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { AutoTokenizer, BertConfig, BertForSequenceClassification, PrinterCallback, Trainer, TrainingArguments, disableCaching, loadDataset, torch } from '../src/index.js';
+import { cpuSummary, median, peerPython } from './peers/peers.js';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,67 +22,81 @@ const arg = (name: string, def: string) => {
 const SHAPES: Record<string, [number, number, number, number]> = { tiny: [128, 2, 2, 512], mini: [256, 4, 4, 1024], small: [512, 4, 8, 2048] };
 const size = arg('size', 'mini');
 const shape = SHAPES[size];
-const threads = Number(arg('threads', String(availableParallelism())));
-torch.setNumThreads(threads);
+const defaultThreads = Number(arg('threads', String(availableParallelism())));
+const repeats = Number(arg('repeats', '3'));
 const batchSize = 32;
 const evalBatchSize = 64;
 const lr = 5e-5;
+const python = peerPython();
 
-// ---- tokenize (ours only: the PyTorch side reads these ids); no dataset cache, so this is real work
-disableCaching();
-let t = performance.now();
-const tokenizer = await AutoTokenizer.fromPretrained('../shared/tokenizers/bert-base-uncased');
-const raw = await loadDataset('glue', 'mrpc', { dataDir: '../shared/datasets/glue/MRPC' });
-const data = await raw.map((b) => tokenizer(b.sentence1, b.sentence2, { truncation: true }), { batched: true });
-const tokenizeS = (performance.now() - t) / 1000;
+interface Run { tokenize_s: number; train_s: number; eval_s: number; accuracy: number }
 
-const stepsPerEpoch = Math.ceil(data.train.numRows / batchSize);
-const maxSteps = process.argv.includes('--epoch') ? stepsPerEpoch : Number(arg('max-steps', '30'));
-const [hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize] = shape;
-torch.manualSeed(42);
-const model = BertForSequenceClassification.fromConfig(new BertConfig({ hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, numLabels: 2 }));
-const trainer = new Trainer({
-  model, tokenizer, trainDataset: data.train, evalDataset: data.validation,
-  args: new TrainingArguments({
-    outputDir: mkdtempSync(join(tmpdir(), 'finetune-bench-')), maxSteps, perDeviceTrainBatchSize: batchSize, perDeviceEvalBatchSize: evalBatchSize,
-    learningRate: lr, saveStrategy: 'no', evalStrategy: 'no', loggingSteps: 10, reportTo: 'none', disableTqdm: true, logLevel: 'warning',
-  }),
-  computeMetrics: ({ predictions, labelIds }) => ({ accuracy: predictions.argmax(-1).eq(labelIds!).float().mean().item() }),
-});
-// the exact batches the Trainer will draw (its sampler: seed 42, epoch 0), for the PyTorch side
-const loader = trainer.getTrainDataloader();
-loader.setEpoch(0);
-const order = [...loader.batchSampler].slice(0, maxSteps);
-const rows = (ds: typeof data.train) => ds.toList().map((r) => ({ input_ids: r.input_ids, token_type_ids: r.token_type_ids, label: r.label }));
-const file = join(mkdtempSync(join(tmpdir(), 'finetune-bench-data-')), 'mrpc.json');
-writeFileSync(file, JSON.stringify({ shape, lr, order, eval_batch_size: evalBatchSize, train: rows(data.train), validation: rows(data.validation) }));
+/** One finetune run: tokenize (no dataset cache, so this is real work), train, evaluate. */
+async function ours(threads: number, maxStepsArg: string | null): Promise<Run & { maxSteps: number; ids: Record<string, number[][]> }> {
+  torch.setNumThreads(threads);
+  disableCaching();
+  let t = performance.now();
+  const tokenizer = await AutoTokenizer.fromPretrained('../shared/tokenizers/bert-base-uncased');
+  const raw = await loadDataset('glue', 'mrpc', { dataDir: '../shared/datasets/glue/MRPC' });
+  const data = await raw.map((b) => tokenizer(b.sentence1, b.sentence2, { truncation: true }), { batched: true });
+  const tokenizeS = (performance.now() - t) / 1000;
+  const maxSteps = maxStepsArg === null ? Math.ceil(data.train.numRows / batchSize) : Number(maxStepsArg);
+  const [hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize] = shape;
+  torch.manualSeed(42);
+  const model = BertForSequenceClassification.fromConfig(new BertConfig({ hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, numLabels: 2 }));
+  const trainer = new Trainer({
+    model, tokenizer, trainDataset: data.train, evalDataset: data.validation,
+    args: new TrainingArguments({
+      outputDir: mkdtempSync(join(tmpdir(), 'finetune-bench-')), maxSteps, perDeviceTrainBatchSize: batchSize, perDeviceEvalBatchSize: evalBatchSize,
+      learningRate: lr, saveStrategy: 'no', evalStrategy: 'no', loggingSteps: 10, reportTo: 'none', disableTqdm: true, logLevel: 'warning',
+    }),
+    computeMetrics: ({ predictions, labelIds }) => ({ accuracy: predictions.argmax(-1).eq(labelIds!).float().mean().item() }),
+  });
+  trainer.popCallback(PrinterCallback); // it would time console output
+  t = performance.now();
+  await trainer.train();
+  const trainS = (performance.now() - t) / 1000;
+  t = performance.now();
+  const metrics = await trainer.evaluate();
+  const evalS = (performance.now() - t) / 1000;
+  const ids = { train: data.train.column('input_ids') as number[][], validation: data.validation.column('input_ids') as number[][] };
+  return { tokenize_s: tokenizeS, train_s: trainS, eval_s: evalS, accuracy: metrics.eval_accuracy, maxSteps, ids };
+}
 
-// ---- ours: train + evaluate (PrinterCallback off: it would time console output)
-trainer.popCallback(PrinterCallback);
-t = performance.now();
-const result = await trainer.train();
-const trainS = (performance.now() - t) / 1000;
-t = performance.now();
-const metrics = await trainer.evaluate();
-const evalS = (performance.now() - t) / 1000;
-const ours = { train_s: trainS, eval_s: evalS, samples: maxSteps * batchSize, evalSamples: data.validation.numRows };
-const overheadMs = ((result.metrics.train_runtime - trainer.computeSeconds) / maxSteps) * 1000;
+function peer(setupFile: string, threads: number): Run & { torch: string; transformers: string } {
+  const py = spawnSync(python, [new URL('./peers/trainer_mrpc.py', import.meta.url).pathname, setupFile, String(threads)], {
+    encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads), TOKENIZERS_PARALLELISM: 'false' },
+  });
+  if (py.status !== 0) throw new Error(`transformers peer failed: ${py.stderr || py.error}`);
+  return JSON.parse(py.stdout.trim().split('\n').at(-1)!);
+}
 
-// ---- PyTorch, after ours has finished (never at the same time)
-const py = spawnSync('/usr/bin/python3', [new URL('./peers/trainer_mrpc.py', import.meta.url).pathname, file, String(threads)], {
-  encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) },
-});
-if (py.status !== 0) throw new Error(`PyTorch peer failed: ${py.stderr || py.error}`);
-const peer = JSON.parse(py.stdout.trim().split('\n').at(-1)!);
-
+const maxStepsArg = process.argv.includes('--epoch') ? null : arg('max-steps', '30');
+console.log(cpuSummary());
 const fmt = (s: number) => `${s.toFixed(2)} s`;
-console.log(`MRPC, BERT-${size} (hidden ${hiddenSize}, ${numHiddenLayers} layers), batch ${batchSize}, ${maxSteps} steps, dynamic padding, ${threads} threads; torch ${peer.torch}`);
-console.log(`tokenize (ours, ${raw.train.numRows + raw.validation.numRows + raw.test.numRows} rows): ${fmt(tokenizeS)}`);
-console.log('side        train        samples/s   eval (408)   total');
-const line = (name: string, tr: number, ev: number, samples: number) =>
-  console.log(`${name.padEnd(11)} ${fmt(tr).padEnd(12)} ${(samples / tr).toFixed(1).padEnd(11)} ${fmt(ev).padEnd(12)} ${fmt(tr + ev)}`);
-line('finetune', ours.train_s, ours.eval_s, ours.samples);
-line('pytorch', peer.train_s, peer.eval_s, peer.train_samples);
-console.log(`ratio (pytorch time / finetune time): train ${(peer.train_s / ours.train_s).toFixed(2)}, eval ${(peer.eval_s / ours.eval_s).toFixed(2)}, total ${((peer.train_s + peer.eval_s) / (ours.train_s + ours.eval_s)).toFixed(2)}`);
-console.log(`Trainer overhead: ${overheadMs.toFixed(1)} ms/step outside forward/backward/optimizer (${((overheadMs * maxSteps) / 10 / result.metrics.train_runtime).toFixed(1)}% of train_runtime)`);
-console.log(`accuracy: finetune ${metrics.eval_accuracy.toFixed(4)} (eval_loss ${metrics.eval_loss.toFixed(4)}); pytorch ${peer.accuracy.toFixed(4)}`);
+for (const threads of [...new Set([defaultThreads, 1])]) {
+  const runs: { ours: Run[]; peer: (Run & { torch: string; transformers: string })[] } = { ours: [], peer: [] };
+  let setupFile = '';
+  let steps = 0;
+  for (let r = 0; r < repeats; r++) {
+    const o = await ours(threads, maxStepsArg);
+    steps = o.maxSteps;
+    if (!setupFile) {
+      setupFile = join(mkdtempSync(join(tmpdir(), 'finetune-bench-data-')), 'mrpc.json');
+      writeFileSync(setupFile, JSON.stringify({ shape, lr, max_steps: o.maxSteps, batch_size: batchSize, eval_batch_size: evalBatchSize, train_ids: o.ids.train, validation_ids: o.ids.validation }));
+    }
+    runs.ours.push(o);
+    runs.peer.push(peer(setupFile, threads)); // after ours has finished: never at the same time
+  }
+  const m = (side: Run[], key: keyof Run) => median(side.map((x) => x[key]));
+  const p = runs.peer[0];
+  console.log(`\nMRPC, BERT-${size} (hidden ${shape[0]}, ${shape[1]} layers), batch ${batchSize}, ${steps} steps, dynamic padding, ${threads} thread(s); ` +
+    `median of ${repeats}; transformers ${p.transformers} on torch ${p.torch}`);
+  console.log('side          tokenize     train        eval (408)   accuracy');
+  for (const [name, side] of [['finetune', runs.ours], ['transformers', runs.peer]] as const) {
+    console.log(`${name.padEnd(13)} ${fmt(m(side, 'tokenize_s')).padEnd(12)} ${fmt(m(side, 'train_s')).padEnd(12)} ${fmt(m(side, 'eval_s')).padEnd(12)} ${m(side, 'accuracy').toFixed(4)}`);
+  }
+  const ratio = (key: keyof Run) => (m(runs.peer, key) / m(runs.ours, key)).toFixed(2);
+  const total = (side: Run[]) => m(side, 'tokenize_s') + m(side, 'train_s') + m(side, 'eval_s');
+  console.log(`ratio (transformers time / finetune time): tokenize ${ratio('tokenize_s')}, train ${ratio('train_s')}, eval ${ratio('eval_s')}, total ${(total(runs.peer) / total(runs.ours)).toFixed(2)}`);
+}

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what finetune needs on Debian (libtorch, a fast OpenMP BLAS) and builds the addon.
+# Installs what finetune needs on Debian (libtorch, a fast OpenMP BLAS), builds the addon and puts
+# the main job's pretrained model (all-MiniLM-L6-v2) into the Hugging Face cache.
+# FINETUNE_WITH_PYTHON=1 also makes the Python peers' virtual environment (.venv-peers).
 # Runs as root or with sudo available. Elsewhere: set LIBTORCH=/path/to/libtorch and run `npm ci`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,8 +9,9 @@ SUDO=""
 if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
 if [ -z "${LIBTORCH:-}" ] && command -v apt-get >/dev/null; then
   packages="libtorch-dev libgloo-dev libopenblas0-openmp"
-  # The PyTorch peer for benchmarks and the fixture scripts also want Python's torch.
-  if [ "${FINETUNE_WITH_PYTHON:-0}" = "1" ]; then packages="$packages python3-torch python3-sklearn"; fi
+  # The peers' virtual environment needs pip and venv (present with most Pythons; Debian splits them out).
+  if ! python3 -m pip --version >/dev/null 2>&1; then packages="$packages python3-pip"; fi
+  if [ "${FINETUNE_WITH_PYTHON:-0}" = "1" ] && ! python3 -c 'import ensurepip' >/dev/null 2>&1; then packages="$packages python3-venv"; fi
   if ! dpkg -s $packages >/dev/null 2>&1; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $packages
@@ -23,3 +26,7 @@ if [ -z "${LIBTORCH:-}" ] && command -v apt-get >/dev/null; then
   done
 fi
 npm ci --no-audit --no-fund
+# The pretrained model of the main job (examples/train.ts), into the Hugging Face cache.
+bash scripts/install_minilm.sh
+# The Python peers (fixture scripts, interop tests, benchmarks): real transformers on torch 2.x.
+if [ "${FINETUNE_WITH_PYTHON:-0}" = "1" ]; then bash scripts/peers/install_venv.sh; fi

@@ -1,8 +1,7 @@
-#!/usr/bin/python3
-# The PyTorch side of bench/models_forward.ts: BertForSequenceClassification (hf_bert.py, a
-# transcription of transformers' network) loaded from the same config.json and
-# model.safetensors finetune loads, forward-only (eval, no_grad) on the same batch.
-#   /usr/bin/python3 bench/peers/models_forward.py CHECKPOINT_DIR BATCH SEQ ITERS
+# The transformers side of bench/models_forward.ts: the real BertForSequenceClassification
+# (transformers on torch 2.x, the peers' venv) loaded by from_pretrained from the same folder
+# finetune loads, forward-only (eval, no_grad) on the same batch.
+#   .venv-peers/bin/python bench/peers/models_forward.py CHECKPOINT_DIR BATCH SEQ ITERS
 # Prints one JSON line: ms per forward (median), peak RSS, and writes the logits next to the
 # checkpoint (logits-torch.json) so that the caller can check both computed the same thing.
 import json
@@ -12,10 +11,10 @@ import sys
 import time
 
 import torch
+import transformers
+from transformers import BertForSequenceClassification
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import hf_bert as hf  # noqa: E402
-from safetensors_io import load_safetensors  # noqa: E402
+transformers.logging.set_verbosity_error()
 
 
 def batch_inputs(batch, seq):
@@ -32,25 +31,20 @@ def batch_inputs(batch, seq):
 
 def main():
     folder, batch, seq, iters = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    with open(os.path.join(folder, 'config.json')) as f:
-        config = json.load(f)
-    config['num_labels'] = len(config.get('id2label', {'0': 0, '1': 1}))
-    model = hf.BertForSequenceClassification(hf.Config(**config))
-    model.load_state_dict(load_safetensors(os.path.join(folder, 'model.safetensors')))
-    model.eval()
+    model = BertForSequenceClassification.from_pretrained(folder).eval()
     ids, mask = batch_inputs(batch, seq)
     times = []
     with torch.no_grad():
-        logits = model(ids, attention_mask=mask)['logits']  # warm-up
+        logits = model(ids, attention_mask=mask).logits  # warm-up
         for _ in range(iters):
             start = time.perf_counter()
-            logits = model(ids, attention_mask=mask)['logits']
+            logits = model(ids, attention_mask=mask).logits
             times.append((time.perf_counter() - start) * 1000)
     with open(os.path.join(folder, 'logits-torch.json'), 'w') as f:
         json.dump(logits.tolist(), f)
     times.sort()
     print(json.dumps({'msPerForward': times[len(times) // 2], 'peakRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      'threads': torch.get_num_threads()}))
+                      'threads': torch.get_num_threads(), 'torch': torch.__version__, 'transformers': transformers.__version__}))
 
 
 if __name__ == '__main__':

@@ -24,7 +24,7 @@ import { ProgressCallback } from './progress.js';
 import { getReportingIntegrationCallbacks } from './reporting.js';
 import { TrainerControl, TrainerState, type ExportableState, type LogEntry } from './trainer_state.js';
 import { TrainingArguments } from './training_args.js';
-import { isUsableCheckpoint, lastCheckpoint, loadModelFrom, loadTrainerState, rotateCheckpoints, saveCheckpoint, saveModelTo } from './trainer_checkpoint.js';
+import { type CheckpointParts, isUsableCheckpoint, lastCheckpoint, loadModelFrom, loadTrainerState, rotateCheckpoints, saveCheckpoint, saveModelTo } from './trainer_checkpoint.js';
 import { evaluationLoop, logitsOf, predictionStep } from './trainer_eval.js';
 import { batchesFrom, InterruptWatch, resumePoint, trainingPlan, yieldToEventLoop, type LossTracker } from './trainer_loop.js';
 import * as setup from './trainer_setup.js';
@@ -427,7 +427,10 @@ export class Trainer<M = TrainerModel> {
     this.storeFlos();
     const stateful = this.callbackHandler.callbacks.filter((cb) => typeof (cb as unknown as ExportableState).state === 'function') as unknown as ExportableState[];
     this.state.statefulCallbacks = TrainerState.exportCallbacks([...stateful, this.control]);
-    const saved = await saveCheckpoint({ accelerator: this.accelerator, model: this.accelerator.unwrapModel(this.model), optimizer: this.optimizer, scheduler: this.lrScheduler, state: this.state, args: this.args });
+    const saved = await saveCheckpoint({
+      accelerator: this.accelerator, model: this.accelerator.unwrapModel(this.model), optimizer: this.optimizer, scheduler: this.lrScheduler,
+      state: this.state, args: this.args, tokenizer: this.processingClass as CheckpointParts['tokenizer'],
+    });
     if (this.accelerator.isMainProcess) rotateCheckpoints(this.args, this.state.bestModelCheckpoint);
     await this.accelerator.waitForEveryone();
     return saved;

@@ -65,6 +65,8 @@ export interface CheckpointParts {
   scheduler: LambdaLR | null;
   state: TrainerState;
   args: TrainingArguments;
+  /** Saved with the model, as transformers' Trainer does, so that a checkpoint loads on its own. */
+  tokenizer?: { savePretrained?: (dir: string) => Promise<unknown> } | null;
 }
 
 /** Writes checkpoint-<globalStep> atomically and returns its path; every process calls it. */
@@ -84,6 +86,8 @@ export async function saveCheckpoint(parts: CheckpointParts): Promise<string> {
   await accelerator.waitForEveryone();
   if (!accelerator.isMainProcess) return final;
   await saveModelTo(parts.model, tmp);
+  // as transformers' Trainer saves processing_class: a checkpoint loads with its tokenizer
+  if (typeof parts.tokenizer?.savePretrained === 'function') await parts.tokenizer.savePretrained(tmp);
   writeFileAtomic(join(tmp, TRAINING_ARGS), args.toJsonString());
   state.saveToJson(join(tmp, TRAINER_STATE));
   // the same step saved twice (e.g. an interrupted run resumed and saved again) replaces the

@@ -1,0 +1,29 @@
+// What the benchmarks against the Python peers share: the peers' venv python, the CPU's SIMD
+// flags and thread counts (printed with every result: they decide what the numbers mean), and
+// the median of repeated runs.
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/** .venv-peers/bin/python, or a clear error naming the install command. */
+export function peerPython(): string {
+  const python = fileURLToPath(new URL('../../.venv-peers/bin/python', import.meta.url));
+  if (!existsSync(python)) throw new Error(`no peers venv at ${python}: run FINETUNE_WITH_PYTHON=1 bash scripts/install.sh`);
+  return python;
+}
+
+export function cpuSummary(): string {
+  let flags: string[] = [];
+  let model = 'unknown CPU';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    flags = (/^flags\s*:\s*(.*)$/m.exec(info)?.[1] ?? '').split(/\s+/).filter((f) => /^(avx2|avx512.*|amx.*|fma|avx_vnni)$/.test(f));
+    model = /^model name\s*:\s*(.*)$/m.exec(info)?.[1] ?? model;
+  } catch { /* not Linux: no flags to print */ }
+  return `CPU: ${model}; ${availableParallelism()} cores available; flags: ${flags.join(' ') || 'none of avx2/avx512/amx'}; OMP_NUM_THREADS=${process.env.OMP_NUM_THREADS ?? 'unset'}`;
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
