@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { BertConfig, BertForSequenceClassification, AutoTokenizer, Trainer, TrainingArguments, disableCaching, loadDataset, torch } from '../src/index.js';
+import { Trainer, TrainingArguments, torch } from '../src/index.js';
+import { bertMini, mrpcTrain } from './mrpc.js';
 import { cpuSummary, median, peerPython } from './peers/peers.js';
 
 const arg = (name: string, def: string) => {
@@ -26,14 +27,10 @@ const SELF = fileURLToPath(import.meta.url);
 
 /** One worker (under finetune launch, or alone): trains, and rank 0 writes its time and the all-reduce time. */
 async function worker(out: string): Promise<void> {
-  disableCaching();
   const world = Number(process.env.WORLD_SIZE ?? 1);
   torch.setNumThreads(Number(process.env.OMP_NUM_THREADS ?? 1));
-  const tokenizer = await AutoTokenizer.fromPretrained('../shared/tokenizers/bert-base-uncased');
-  const raw = await loadDataset('glue', 'mrpc', { dataDir: '../shared/datasets/glue/MRPC' });
-  const train = await raw.get('train').map((b) => tokenizer(b.sentence1 as string[], b.sentence2 as string[], { truncation: true }), { batched: true });
-  torch.manualSeed(42);
-  const model = BertForSequenceClassification.fromConfig(new BertConfig({ hiddenSize: 256, numHiddenLayers: 4, numAttentionHeads: 4, intermediateSize: 1024, numLabels: 2 }));
+  const { tokenizer, train } = await mrpcTrain();
+  const model = bertMini();
   const trainer = new Trainer({
     model, tokenizer, trainDataset: train,
     args: new TrainingArguments({ outputDir: mkdtempSync(join(tmpdir(), 'finetune-bench-ddp-')), maxSteps: steps, perDeviceTrainBatchSize: GLOBAL_BATCH / world,

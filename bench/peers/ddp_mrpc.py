@@ -5,7 +5,6 @@ config (seed 42), MRPC tokenized by the real tokenizer, per-device batch GLOBAL_
 dynamic padding, DistributedDataParallel over Gloo (what the Trainer picks on CPU under
 torchrun). Rank 0 prints one JSON line with the training time.
 """
-import csv
 import json
 import os
 import sys
@@ -18,27 +17,20 @@ torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', '1')))
 
 import datasets  # noqa: E402
 import transformers  # noqa: E402
-from transformers import (BertConfig, BertForSequenceClassification, BertTokenizerFast, DataCollatorWithPadding,  # noqa: E402
-                          Trainer, TrainingArguments)
+from transformers import BertConfig, BertForSequenceClassification, DataCollatorWithPadding, Trainer, TrainingArguments  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from mrpc import GLUE_MRPC, bert_tokenizer, read_mrpc  # noqa: E402
+
 transformers.logging.set_verbosity_error()
 datasets.disable_caching()
 datasets.disable_progress_bars()
 
 
-def read_mrpc(path):
-    with open(path, encoding='utf-8-sig') as f:
-        rows = list(csv.reader(f, delimiter='\t', quoting=csv.QUOTE_NONE))[1:]
-    return datasets.Dataset.from_dict({'sentence1': [r[3] for r in rows], 'sentence2': [r[4] for r in rows],
-                                       'label': [int(r[0]) for r in rows]})
-
-
 def main():
     steps, global_batch = int(sys.argv[1]), int(sys.argv[2])
     world = int(os.environ.get('WORLD_SIZE', '1'))
-    tok = BertTokenizerFast(tokenizer_file=os.path.join(ROOT, '..', 'shared', 'tokenizers', 'bert-base-uncased', 'tokenizer.json'))
-    train = read_mrpc(os.path.join(ROOT, '..', 'shared', 'datasets', 'glue', 'MRPC', 'train.tsv'))
+    tok = bert_tokenizer()
+    train = read_mrpc(os.path.join(GLUE_MRPC, 'train.tsv'))
     train = train.map(lambda b: tok(b['sentence1'], b['sentence2'], truncation=True), batched=True, remove_columns=['sentence1', 'sentence2'])
     torch.manual_seed(42)
     model = BertForSequenceClassification(BertConfig(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024, num_labels=2))

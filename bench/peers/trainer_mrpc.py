@@ -7,7 +7,6 @@ batch size, learning rate, steps and evaluation batch size, dynamic padding
 
 Usage: .venv-peers/bin/python bench/peers/trainer_mrpc.py SETUP.json THREADS
 """
-import csv
 import json
 import os
 import sys
@@ -21,29 +20,20 @@ torch.set_num_threads(THREADS)
 
 import datasets  # noqa: E402
 import transformers  # noqa: E402
-from transformers import (BertConfig, BertForSequenceClassification, BertTokenizerFast, DataCollatorWithPadding,  # noqa: E402
-                          Trainer, TrainingArguments)
+from transformers import BertConfig, BertForSequenceClassification, DataCollatorWithPadding, Trainer, TrainingArguments  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from mrpc import GLUE_MRPC, bert_tokenizer, read_mrpc  # noqa: E402
+
 transformers.logging.set_verbosity_error()
 datasets.disable_caching()
 datasets.disable_progress_bars()
 
 
-def read_mrpc(path):
-    """GLUE's MRPC TSV (BOM, quoting off), as the glue loader reads it."""
-    with open(path, encoding='utf-8-sig') as f:
-        rows = list(csv.reader(f, delimiter='\t', quoting=csv.QUOTE_NONE))[1:]
-    return datasets.Dataset.from_dict({'sentence1': [r[3] for r in rows], 'sentence2': [r[4] for r in rows],
-                                       'label': [int(r[0]) for r in rows]})
-
-
 def main():
     setup = json.load(open(sys.argv[1]))
     t = time.perf_counter()
-    tok = BertTokenizerFast(tokenizer_file=os.path.join(ROOT, '..', 'shared', 'tokenizers', 'bert-base-uncased', 'tokenizer.json'))
-    glue = os.path.join(ROOT, '..', 'shared', 'datasets', 'glue', 'MRPC')
-    splits = {name: read_mrpc(os.path.join(glue, f'{file}.tsv')) for name, file in [('train', 'train'), ('validation', 'dev'), ('test', 'test')]}
+    tok = bert_tokenizer()
+    splits = {name: read_mrpc(os.path.join(GLUE_MRPC, f'{file}.tsv')) for name, file in [('train', 'train'), ('validation', 'dev'), ('test', 'test')]}
     splits = {name: ds.map(lambda b: tok(b['sentence1'], b['sentence2'], truncation=True), batched=True,
                            remove_columns=['sentence1', 'sentence2']) for name, ds in splits.items()}
     tokenize_s = time.perf_counter() - t
