@@ -220,6 +220,12 @@ export class Accelerator {
     return this.state.reduce(tensor, reduction);
   }
 
+  /** reduce() for plain numbers (losses, counts, FLOPs), in float64; one process: the numbers as given. */
+  reduceNumbers(values: readonly number[], reduction: 'sum' | 'mean' = 'sum'): number[] {
+    if (this.numProcesses === 1) return [...values];
+    return torch.tidy(() => this.state.reduce(torch.tensor([...values], { dtype: 'float64' }), reduction).toArray() as number[]);
+  }
+
   // ---- the training state
   /**
    * Writes the optimizer, scheduler and RNG state into dir (the prepared ones unless given):

@@ -514,15 +514,13 @@ export class Trainer<M = TrainerModel> {
 
   /** A number's mean over processes (each process's training loss: the logged loss is the global batch's). */
   protected meanOverProcesses(value: number): number {
-    if (this.accelerator.numProcesses === 1) return value;
-    return torch.tidy(() => this.accelerator.reduce(torch.tensor([value], { dtype: 'float64' }), 'mean').item() as number);
+    return this.accelerator.reduceNumbers([value], 'mean')[0]!;
   }
 
   /** Hugging Face's store_flos: this process's FLOPs since the last store, summed over processes, into the state. */
   protected storeFlos(): void {
-    const flos = this.accelerator.numProcesses === 1 ? this.currentFlos
-      : torch.tidy(() => this.accelerator.reduce(torch.tensor([this.currentFlos], { dtype: 'float64' }), 'sum').item() as number);
-    this.state.totalFlos += flos;
+    const [flos] = this.accelerator.reduceNumbers([this.currentFlos], 'sum');
+    this.state.totalFlos += flos!;
     this.currentFlos = 0;
   }
 

@@ -16,7 +16,7 @@ export interface EvalHost {
   computeMetrics?: ((p: EvalPrediction) => Metrics | Record<string, unknown> | Promise<Metrics | Record<string, unknown>>) | null;
   args: { predictionLossOnly: boolean; includeForMetrics: string[] };
   computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs: boolean): Tensor | [Tensor, unknown];
-  accelerator: Pick<Accelerator, 'autocast' | 'gatherForMetrics' | 'reduce' | 'numProcesses'>;
+  accelerator: Pick<Accelerator, 'autocast' | 'gatherForMetrics' | 'reduceNumbers' | 'numProcesses'>;
   onPredictionStep(): Promise<void>;
   /** The Trainer's overridable predictionStep; without one, the module function below. */
   predictionStep?(model: EvalHost['model'], inputs: Record<string, unknown>, predictionLossOnly: boolean): [number | null, Tensor | null, Tensor | null];
@@ -90,7 +90,7 @@ export async function evaluationLoop(host: EvalHost, loader: DataLoader<Record<s
   // each process evaluated its own block of the set: gathered in process order, the whole set once
   const predictions = gatheredOnce(host, catOrEmpty(logits));
   const labelIds = labels.length ? gatheredOnce(host, catOrEmpty(labels)) : null;
-  [lossSum, lossCount, numSamples] = sumOverProcesses(host, [lossSum, lossCount, numSamples]);
+  [lossSum, lossCount, numSamples] = host.accelerator.reduceNumbers([lossSum, lossCount, numSamples], 'sum') as [number, number, number];
   let metrics: Metrics = {};
   if (host.computeMetrics && labelIds && logits.length) {
     const p = new EvalPrediction(predictions, labelIds, { losses: host.args.includeForMetrics.includes('loss') ? torch.tensor(batchLosses) : null });
@@ -109,11 +109,6 @@ function gatheredOnce(host: EvalHost, local: Tensor): Tensor {
   const all = torch.keep(host.accelerator.gatherForMetrics(local));
   local.dispose();
   return all;
-}
-
-function sumOverProcesses(host: EvalHost, values: number[]): number[] {
-  if (host.accelerator.numProcesses === 1) return values;
-  return torch.tidy(() => host.accelerator.reduce(torch.tensor(values, { dtype: 'float64' }), 'sum').toArray() as number[]);
 }
 
 function catOrEmpty(parts: Tensor[]): Tensor {
