@@ -25,6 +25,8 @@ if [ -z "${LIBTORCH:-}" ] && command -v apt-get >/dev/null; then
     if [ -e "$target" ]; then $SUDO update-alternatives --quiet --set "$lib-$multiarch" "$target" || true; fi
   done
 fi
+# onnxruntime-node (a test-time peer) would otherwise download CUDA binaries at install.
+export ONNXRUNTIME_NODE_INSTALL_CUDA=${ONNXRUNTIME_NODE_INSTALL_CUDA:-skip}
 npm ci --no-audit --no-fund
 # The pretrained model of the main job (examples/train.ts), into the Hugging Face cache.
 bash scripts/install_minilm.sh
