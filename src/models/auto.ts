@@ -13,6 +13,9 @@ import type { ModelInputs } from './model_inputs.js';
 import type { BaseModelOutput, SequenceClassification } from './modeling_outputs.js';
 import type { FromPretrainedOptions, PreTrainedModel } from './modeling_utils.js';
 import { RobertaConfig, XLMRobertaConfig } from './roberta/configuration_roberta.js';
+import { LlamaConfig } from './llama/configuration_llama.js';
+import { LlamaForCausalLM, LlamaForSequenceClassification, LlamaModel } from './llama/modeling_llama.js';
+import type { CausalLMOutputWithPast } from './modeling_outputs.js';
 import { RobertaForSequenceClassification, RobertaModel, XLMRobertaForSequenceClassification, XLMRobertaModel } from './roberta/modeling_roberta.js';
 
 type ConfigClass = typeof PretrainedConfig & (new (init?: ConfigOptions) => PretrainedConfig);
@@ -22,6 +25,7 @@ export const CONFIG_MAPPING: Record<string, ConfigClass> = {
   distilbert: DistilBertConfig,
   roberta: RobertaConfig,
   'xlm-roberta': XLMRobertaConfig,
+  llama: LlamaConfig,
 };
 
 /** What model classes share, with the mode and device methods returning the model itself. */
@@ -36,6 +40,10 @@ export interface AutoBaseModel extends Model {
 }
 /** A sequence-classification model: forward gives logits (and the loss when given labels). */
 export interface AutoSequenceClassificationModel extends Model, SequenceClassification {}
+/** A causal language model: forward gives next-token logits (and the loss with labels, the cache with useCache). */
+export interface AutoCausalLMModel extends Model {
+  forward(inputs: ModelInputs | Tensor): CausalLMOutputWithPast;
+}
 
 interface Loadable<M> {
   fromPretrained(pathOrId: string, options?: FromPretrainedOptions): Promise<M>;
@@ -45,11 +53,16 @@ interface Loadable<M> {
 // (the classes' static methods are generic in `this`, which TypeScript cannot match structurally)
 const MODEL_MAPPING = {
   bert: BertModel, distilbert: DistilBertModel, roberta: RobertaModel, 'xlm-roberta': XLMRobertaModel,
+  llama: LlamaModel,
 } as unknown as Record<string, Loadable<AutoBaseModel>>;
 const SEQUENCE_CLASSIFICATION_MAPPING = {
   bert: BertForSequenceClassification, distilbert: DistilBertForSequenceClassification,
   roberta: RobertaForSequenceClassification, 'xlm-roberta': XLMRobertaForSequenceClassification,
+  llama: LlamaForSequenceClassification,
 } as unknown as Record<string, Loadable<AutoSequenceClassificationModel>>;
+const CAUSAL_LM_MAPPING = {
+  llama: LlamaForCausalLM,
+} as unknown as Record<string, Loadable<AutoCausalLMModel>>;
 
 /** model_type, or for old configs without it the longest known type contained in the path (transformers' fallback). */
 function modelTypeOf(dict: Record<string, unknown>, pathOrId: string, file: string): string {
@@ -104,3 +117,4 @@ function autoClass<M>(name: string, mapping: Record<string, Loadable<M>>) {
 
 export const AutoModel = autoClass('AutoModel', MODEL_MAPPING);
 export const AutoModelForSequenceClassification = autoClass('AutoModelForSequenceClassification', SEQUENCE_CLASSIFICATION_MAPPING);
+export const AutoModelForCausalLM = autoClass('AutoModelForCausalLM', CAUSAL_LM_MAPPING);

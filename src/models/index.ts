@@ -19,4 +19,8 @@ export {
 export { DistilBertConfig } from './distilbert/configuration_distilbert.js';
 export { DistilBertModel, DistilBertForSequenceClassification, DistilBertPreTrainedModel } from './distilbert/modeling_distilbert.js';
 export { AutoConfig, AutoModel, AutoModelForSequenceClassification, type AutoBaseModel, type AutoSequenceClassificationModel } from './auto.js';
+export { AutoModelForCausalLM, type AutoCausalLMModel } from './auto.js';
+export { DynamicCache } from './cache_utils.js';
+export { LlamaConfig } from './llama/configuration_llama.js';
+export { LlamaModel, LlamaForCausalLM, LlamaForSequenceClassification, LlamaPreTrainedModel, LlamaRMSNorm, LlamaAttention, LlamaMLP, LlamaDecoderLayer } from './llama/modeling_llama.js';
 export * as logging from './logging.js';

@@ -23,6 +23,10 @@ export interface ModelInputs {
   useCache?: boolean;
   outputHiddenStates?: boolean;
   outputAttentions?: boolean;
+  /** Label tokens in the whole accumulated batch: the causal-LM loss is summed and divided by it. */
+  numItemsInBatch?: number | unknown;
+  /** Compute the logits of only the last N positions (generate: 1). */
+  logitsToKeep?: number;
   input_ids?: unknown;
   attention_mask?: unknown;
   token_type_ids?: unknown;
@@ -33,6 +37,8 @@ export interface ModelInputs {
   use_cache?: boolean;
   output_hidden_states?: boolean;
   output_attentions?: boolean;
+  num_items_in_batch?: number | unknown;
+  logits_to_keep?: number;
   [key: string]: unknown;
 }
 
@@ -51,6 +57,9 @@ export interface ReadInputs {
   useCache: boolean | null;
   outputHiddenStates: boolean | null;
   outputAttentions: boolean | null;
+  /** A number or a scalar tensor, or null. */
+  numItemsInBatch: number | Tensor | null;
+  logitsToKeep: number | null;
 }
 
 /**
@@ -71,6 +80,8 @@ const INPUTS: Record<string, [keyof ReadInputs, InputKind]> = {
   use_cache: ['useCache', 'flag'],
   output_attentions: ['outputAttentions', 'flag'],
   output_hidden_states: ['outputHiddenStates', 'flag'],
+  num_items_in_batch: ['numItemsInBatch', 'value'],
+  logits_to_keep: ['logitsToKeep', 'value'],
 };
 const BY_CAMEL = new Map(Object.entries(INPUTS).map(([snake, [camel]]) => [camel as string, snake]));
 

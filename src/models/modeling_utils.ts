@@ -94,6 +94,8 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
    * leaves them out of the checkpoint; loading fills them from the tensor they are tied to.
    */
   static tiedWeightsKeys: readonly string[] = [];
+  /** transformers' _keys_to_ignore_on_load_unexpected: checkpoint tensors (regular expressions) that old checkpoints carry and no model uses (GPT-2's attn.bias). */
+  static keysToIgnoreOnLoadUnexpected: readonly string[] = [];
   /** Where a base model holds its input word Embedding, as a dotted path (transformers' _input_embed_layer): 'embeddings.word_embeddings'. */
   static inputEmbeddingsPath = '';
 
@@ -252,12 +254,13 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
     const renamed = Object.entries(stateDict).map(([k, t]) => [fixKey(k), k, t] as const);
     const hasPrefix = prefix !== '' && renamed.some(([k]) => k.startsWith(`${prefix}.`));
     const expectsPrefix = prefix !== '' && Object.keys(own).some((k) => k.startsWith(`${prefix}.`));
+    const ignored = (this.constructor as typeof PreTrainedModel).keysToIgnoreOnLoadUnexpected.map((k) => new RegExp(k));
     for (const [key, original, tensor] of renamed) {
       let modelKey = key;
       if (expectsPrefix && !hasPrefix && Object.hasOwn(own, `${prefix}.${key}`)) modelKey = `${prefix}.${key}`; // base checkpoint → task model
       if (hasPrefix && !expectsPrefix && key.startsWith(`${prefix}.`)) modelKey = key.slice(prefix.length + 1); // task checkpoint → base model
       if (Object.hasOwn(own, modelKey)) loaded.set(modelKey, [original, tensor]);
-      else if (!buffers.has(modelKey)) unexpectedKeys.push(original); // e.g. the position_ids buffer older versions saved
+      else if (!buffers.has(modelKey) && !ignored.some((r) => r.test(key))) unexpectedKeys.push(original); // e.g. the position_ids buffer older versions saved
     }
     return { loaded, unexpectedKeys };
   }

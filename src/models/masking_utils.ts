@@ -1,0 +1,51 @@
+// transformers' masking_utils.create_causal_mask for eager attention: an additive mask
+// [batch, 1, query, past + query] of 0 (attend) and finfo(dtype).min (masked), combining
+// causality (a token sees itself and earlier tokens), the padding of a [batch, past + query]
+// attention mask (left padding included), and optionally a sliding window (Mistral).
+import * as torch from '../engine/torch.js';
+import type { Tensor } from '../engine/tensor.js';
+import type { DType } from '../engine/dtype.js';
+import { finfoMin } from './model_inputs.js';
+
+export interface CausalMaskOptions {
+  /** [batch, past + query] of 1/0 (or bool), or null: every token is real. */
+  attentionMask: Tensor | null;
+  batch: number;
+  queryLength: number;
+  pastLength: number;
+  dtype: DType;
+  /** Keys more than `slidingWindow - 1` positions back are masked (transformers' sliding_window_overlay). */
+  slidingWindow?: number | null;
+}
+
+/** The additive mask, or null when nothing needs masking (one new token, no padding, no window). */
+export function createCausalMask(o: CausalMaskOptions): Tensor | null {
+  const kvLength = o.pastLength + o.queryLength;
+  const windowBites = o.slidingWindow != null && kvLength > o.slidingWindow;
+  const paddingFree = o.attentionMask === null;
+  if (paddingFree && o.queryLength === 1 && !windowBites) return null;
+  if (o.attentionMask && o.attentionMask.size(1) !== kvLength) {
+    throw new Error(`attention_mask has ${o.attentionMask.size(1)} positions but the cache holds ${o.pastLength} and input_ids adds ${o.queryLength}: pass the mask of past and new tokens [batch, ${kvLength}]`);
+  }
+  return torch.tidy(() => {
+    const q = torch.arange(o.pastLength, kvLength).view(-1, 1);
+    const kv = torch.arange(0, kvLength).view(1, -1);
+    let allowed = kv.le(q);
+    if (windowBites) allowed = allowed.logicalAnd(kv.gt(q.sub(o.slidingWindow!)));
+    let full = allowed.view(1, 1, o.queryLength, kvLength);
+    if (o.attentionMask) full = full.logicalAnd(o.attentionMask.ne(0).view(o.batch, 1, 1, kvLength));
+    else full = full.expand(o.batch, 1, o.queryLength, kvLength);
+    return torch.zeros(full.shape, { dtype: o.dtype }).maskedFill_(full.logicalNot(), finfoMin(o.dtype));
+  });
+}
+
+/**
+ * The positions generate gives a left-padded batch: attention_mask.cumsum(-1) - 1, padding
+ * set to 1 (transformers' prepare_inputs_for_generation), so real tokens count from 0.
+ */
+export function positionIdsFromMask(attentionMask: Tensor): Tensor {
+  return torch.tidy(() => {
+    const mask = attentionMask.to('int64');
+    return mask.cumsum(-1).sub(1).maskedFill_(mask.eq(0), 1);
+  });
+}
