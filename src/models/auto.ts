@@ -16,6 +16,12 @@ import { RobertaConfig, XLMRobertaConfig } from './roberta/configuration_roberta
 import { LlamaConfig } from './llama/configuration_llama.js';
 import { LlamaForCausalLM, LlamaForSequenceClassification, LlamaModel } from './llama/modeling_llama.js';
 import type { CausalLMOutputWithPast } from './modeling_outputs.js';
+import { GPT2Config } from './gpt2/configuration_gpt2.js';
+import { GPT2ForSequenceClassification, GPT2LMHeadModel, GPT2Model } from './gpt2/modeling_gpt2.js';
+import { MistralConfig, MistralForCausalLM, MistralForSequenceClassification, MistralModel } from './mistral/modeling_mistral.js';
+import { Qwen2Config, Qwen2ForCausalLM, Qwen2ForSequenceClassification, Qwen2Model } from './qwen2/modeling_qwen2.js';
+import { Qwen3Config, Qwen3ForCausalLM, Qwen3ForSequenceClassification, Qwen3Model } from './qwen3/modeling_qwen3.js';
+import { GemmaConfig, GemmaForCausalLM, GemmaForSequenceClassification, GemmaModel } from './gemma/modeling_gemma.js';
 import { RobertaForSequenceClassification, RobertaModel, XLMRobertaForSequenceClassification, XLMRobertaModel } from './roberta/modeling_roberta.js';
 
 type ConfigClass = typeof PretrainedConfig & (new (init?: ConfigOptions) => PretrainedConfig);
@@ -26,6 +32,11 @@ export const CONFIG_MAPPING: Record<string, ConfigClass> = {
   roberta: RobertaConfig,
   'xlm-roberta': XLMRobertaConfig,
   llama: LlamaConfig,
+  gpt2: GPT2Config,
+  mistral: MistralConfig,
+  qwen2: Qwen2Config,
+  qwen3: Qwen3Config,
+  gemma: GemmaConfig,
 };
 
 /** What model classes share, with the mode and device methods returning the model itself. */
@@ -53,15 +64,16 @@ interface Loadable<M> {
 // (the classes' static methods are generic in `this`, which TypeScript cannot match structurally)
 const MODEL_MAPPING = {
   bert: BertModel, distilbert: DistilBertModel, roberta: RobertaModel, 'xlm-roberta': XLMRobertaModel,
-  llama: LlamaModel,
+  llama: LlamaModel, gpt2: GPT2Model, mistral: MistralModel, qwen2: Qwen2Model, qwen3: Qwen3Model, gemma: GemmaModel,
 } as unknown as Record<string, Loadable<AutoBaseModel>>;
 const SEQUENCE_CLASSIFICATION_MAPPING = {
   bert: BertForSequenceClassification, distilbert: DistilBertForSequenceClassification,
   roberta: RobertaForSequenceClassification, 'xlm-roberta': XLMRobertaForSequenceClassification,
-  llama: LlamaForSequenceClassification,
+  llama: LlamaForSequenceClassification, gpt2: GPT2ForSequenceClassification, mistral: MistralForSequenceClassification,
+  qwen2: Qwen2ForSequenceClassification, qwen3: Qwen3ForSequenceClassification, gemma: GemmaForSequenceClassification,
 } as unknown as Record<string, Loadable<AutoSequenceClassificationModel>>;
 const CAUSAL_LM_MAPPING = {
-  llama: LlamaForCausalLM,
+  llama: LlamaForCausalLM, gpt2: GPT2LMHeadModel, mistral: MistralForCausalLM, qwen2: Qwen2ForCausalLM, qwen3: Qwen3ForCausalLM, gemma: GemmaForCausalLM,
 } as unknown as Record<string, Loadable<AutoCausalLMModel>>;
 
 /** model_type, or for old configs without it the longest known type contained in the path (transformers' fallback). */

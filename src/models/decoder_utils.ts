@@ -5,6 +5,7 @@ import type { Tensor } from '../engine/tensor.js';
 import * as F from '../nn/functional.js';
 import type { PretrainedConfig } from './configuration_utils.js';
 import type { ReadInputs } from './model_inputs.js';
+import type { CausalMask } from './masking_utils.js';
 import { classifierOutput } from './modeling_outputs.js';
 import type { SequenceClassifierOutput } from './modeling_outputs.js';
 
@@ -14,8 +15,9 @@ import type { SequenceClassifierOutput } from './modeling_outputs.js';
  * (transformers' repeat_kv). Returns the context as [batch, seq, heads · d]. Decoding one
  * token folds the query heads of a group into rows instead, so the cache is never copied.
  */
-export function groupedQueryAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, o: { scale: number; dropoutP: number; training: boolean }): Tensor {
+export function groupedQueryAttention(q: Tensor, k: Tensor, v: Tensor, causal: CausalMask | null, o: { scale: number; dropoutP: number; training: boolean }): Tensor {
   return torch.tidy(() => {
+    const mask = causal?.additive ?? null;
     const [batch, heads, seq, d] = q.shape;
     const kvHeads = k.size(1);
     const groups = heads / kvHeads;
@@ -25,7 +27,8 @@ export function groupedQueryAttention(q: Tensor, k: Tensor, v: Tensor, mask: Ten
       return context.reshape(batch, 1, heads * d);
     }
     const repeat = (t: Tensor) => (groups === 1 ? t : t.unsqueeze(2).expand(batch, kvHeads, groups, t.size(2), d).reshape(batch, heads, t.size(2), d));
-    const [context] = F.scaledDotProductAttention(q, repeat(k), repeat(v), options);
+    let [context] = F.scaledDotProductAttention(q, repeat(k), repeat(v), options);
+    if (causal?.attending) context = context.mul(causal.attending);
     return context.transpose(1, 2).reshape(batch, seq, heads * d);
   });
 }

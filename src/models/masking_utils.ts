@@ -18,8 +18,19 @@ export interface CausalMaskOptions {
   slidingWindow?: number | null;
 }
 
-/** The additive mask, or null when nothing needs masking (one new token, no padding, no window). */
-export function createCausalMask(o: CausalMaskOptions): Tensor | null {
+/**
+ * The additive mask, or null when nothing needs masking (one new token, no padding, no window).
+ * Query rows that may attend to no key at all (left padding before the first real token) are
+ * listed in `attending` ([batch, 1, query, 1] of 1/0, null when there are none): torch's SDPA,
+ * which transformers uses, gives them a zero output, and so must we (their next-token logits
+ * enter the loss, since the label after the padding is a real token).
+ */
+export interface CausalMask {
+  additive: Tensor;
+  attending: Tensor | null;
+}
+
+export function createCausalMask(o: CausalMaskOptions): CausalMask | null {
   const kvLength = o.pastLength + o.queryLength;
   const windowBites = o.slidingWindow != null && kvLength > o.slidingWindow;
   const paddingFree = o.attentionMask === null;
@@ -35,7 +46,10 @@ export function createCausalMask(o: CausalMaskOptions): Tensor | null {
     let full = allowed.view(1, 1, o.queryLength, kvLength);
     if (o.attentionMask) full = full.logicalAnd(o.attentionMask.ne(0).view(o.batch, 1, 1, kvLength));
     else full = full.expand(o.batch, 1, o.queryLength, kvLength);
-    return torch.zeros(full.shape, { dtype: o.dtype }).maskedFill_(full.logicalNot(), finfoMin(o.dtype));
+    const additive = torch.zeros(full.shape, { dtype: o.dtype }).maskedFill_(full.logicalNot(), finfoMin(o.dtype));
+    const rows = full.any(-1, true);
+    const attending = rows.all().item() ? null : rows.to(o.dtype);
+    return { additive, attending };
   });
 }
 

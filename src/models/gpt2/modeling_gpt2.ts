@@ -13,6 +13,7 @@ import { groupedQueryAttention, lastNonPadLogits } from '../decoder_utils.js';
 import { initNormalWeights } from '../initialization.js';
 import { causalLMLoss } from '../loss_utils.js';
 import { createCausalMask } from '../masking_utils.js';
+import type { CausalMask } from '../masking_utils.js';
 import { readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
 import { embed } from '../modeling_layers.js';
@@ -45,7 +46,7 @@ export class GPT2Attention extends Module {
     this.scaling = scaling;
   }
 
-  forward(hidden: Tensor, mask: Tensor | null, cache: DynamicCache | null): Tensor {
+  forward(hidden: Tensor, mask: CausalMask | null, cache: DynamicCache | null): Tensor {
     return torch.tidy(() => {
       const [batch, seq, embed] = hidden.shape;
       const heads = (t: Tensor) => t.view(batch, seq, this.numHeads, this.headDim).transpose(1, 2);
@@ -90,7 +91,7 @@ export class GPT2Block extends Module {
     this.mlp = new GPT2MLP(config.nInner ?? 4 * config.nEmbd, config);
   }
 
-  forward(hidden: Tensor, mask: Tensor | null, cache: DynamicCache | null): Tensor {
+  forward(hidden: Tensor, mask: CausalMask | null, cache: DynamicCache | null): Tensor {
     return torch.tidy(() => {
       const attended = hidden.add(this.attn.forward(this.ln_1.forward(hidden), mask, cache));
       return attended.add(this.mlp.forward(this.ln_2.forward(attended)));

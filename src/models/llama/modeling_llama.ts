@@ -13,6 +13,7 @@ import { DynamicCache } from '../cache_utils.js';
 import { initNormalWeights } from '../initialization.js';
 import { causalLMLoss } from '../loss_utils.js';
 import { createCausalMask } from '../masking_utils.js';
+import type { CausalMask } from '../masking_utils.js';
 import { readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
 import { embed } from '../modeling_layers.js';
@@ -70,9 +71,9 @@ export interface AttentionContext {
   cos: Tensor;
   sin: Tensor;
   /** Additive causal + padding mask, or null (nothing to mask). */
-  mask: Tensor | null;
+  mask: CausalMask | null;
   /** The sliding-window variant of the mask (Mistral), where a layer uses one. */
-  slidingMask?: Tensor | null;
+  slidingMask?: CausalMask | null;
   cache: DynamicCache | null;
 }
 
