@@ -4,6 +4,7 @@ export * as nn from './nn-index.js';
 export * as optim from './optim/index.js';
 export * from './data-index.js';
 export * from './models/index.js';
+export * from './generation/index.js';
 export * from './trainer-index.js';
 export * from './accelerate/index.js';
 export {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it, before } from 'node:test';
 
-import { torch } from '../../src/index.js';
+import { torch } from '../../src/index.js'; // (installs model.generate)
 import type { Tensor } from '../../src/engine/tensor.js';
 import { AutoModelForCausalLM, AutoModelForSequenceClassification, logging } from '../../src/models/index.js';
 import type { AutoCausalLMModel } from '../../src/models/index.js';
@@ -81,6 +81,11 @@ for (const family of readdirSync(root).sort()) {
         const diff = rest.logits.sub(full.narrow(1, 5, 2)).abs().mul(real).max().item() as number;
         assert.ok(diff < 1e-9, `cached logits differ by ${diff}`);
       });
+    });
+
+    it('greedy generate() reproduces transformers token for token (KV cache, left padding)', () => {
+      const out = model.generate({ input_ids: ids, attention_mask: mask }, { maxNewTokens: 6, doSample: false, padTokenId: 0, eosTokenId: null });
+      assert.deepEqual(out.tolist(), fromSpec(expected.generated).tolist());
     });
 
     if (expected.seqcls) {

@@ -20,6 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['datasets'],
   ['data'],
   ['models'],
+  ['generation'], // generate(), GenerationConfig, logits processors, streamers: on top of the models
   ['distributed'], // torch.distributed and DistributedDataParallel: engine and nn only
   ['accelerate'], // the Accelerator: one process or several (distributed), data loaders (data)
   ['metrics'],
