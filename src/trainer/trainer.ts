@@ -26,7 +26,7 @@ import { TrainerControl, TrainerState, type ExportableState, type LogEntry } fro
 import { TrainingArguments } from './training_args.js';
 import { type CheckpointParts, isUsableCheckpoint, lastCheckpoint, loadModelFrom, loadTrainerState, rotateCheckpoints, saveCheckpoint, saveModelTo } from './trainer_checkpoint.js';
 import { evaluationLoop, logitsOf, predictionStep } from './trainer_eval.js';
-import { batchesFrom, InterruptWatch, resumePoint, trainingPlan, yieldToEventLoop, type LossTracker } from './trainer_loop.js';
+import { batchesFrom, withNumItemsInBatch, InterruptWatch, resumePoint, trainingPlan, yieldToEventLoop, type LossTracker } from './trainer_loop.js';
 import * as setup from './trainer_setup.js';
 import type { Collator, TrainerDataset } from './trainer_setup.js';
 import { checkOverrideNames, trainerOptionsFrom, type TrainerInit, type TrainerModel, type TrainerOptions } from './trainer_options.js';
@@ -179,14 +179,14 @@ export class Trainer<M = TrainerModel> {
    * collator's batch with labels and returns the loss, or [loss, outputs] when returnOutputs.
    * One signature, so an override needs no overloads or casts.
    */
-  computeLoss(model: M, inputs: Record<string, unknown>, returnOutputs = false): Tensor | [Tensor, unknown] {
+  computeLoss(model: M, inputs: Record<string, unknown>, returnOutputs = false, numItemsInBatch: number | null = null): Tensor | [Tensor, unknown] {
     const eps = this.args.labelSmoothingFactor;
     const forward = (x: Record<string, unknown>) => (model as { forward(x: unknown): unknown }).forward(x);
     if (this.computeLossFunc && inputs.labels instanceof torch.Tensor) {
       // transformers' compute_loss_func: the model runs without labels, the function makes the loss
       const { labels, ...rest } = inputs;
       const outputs = forward(rest);
-      const loss = this.computeLossFunc(outputs, labels as Tensor);
+      const loss = this.computeLossFunc(outputs, labels as Tensor, numItemsInBatch ?? undefined);
       return returnOutputs ? [loss, outputs] : loss;
     }
     if (eps > 0 && inputs.labels instanceof torch.Tensor) {
@@ -197,7 +197,8 @@ export class Trainer<M = TrainerModel> {
       const loss = crossEntropy(logits.view(-1, logits.size(-1)), (labels as Tensor).view(-1), { labelSmoothing: eps, ignoreIndex: -100 });
       return returnOutputs ? [loss, outputs] : loss;
     }
-    const outputs = forward(inputs);
+    // models that take num_items_in_batch (causal LMs) normalise by the whole accumulated batch's label tokens
+    const outputs = forward(numItemsInBatch !== null && this.modelAcceptsLossKwargs() ? { ...inputs, num_items_in_batch: numItemsInBatch } : inputs);
     const loss = (outputs as { loss?: Tensor } | null)?.loss;
     if (!(loss instanceof torch.Tensor)) {
       const keys = outputs && typeof outputs === 'object' && !(outputs instanceof torch.Tensor) ? Object.keys(outputs).join(',') : typeof outputs;
@@ -210,15 +211,34 @@ export class Trainer<M = TrainerModel> {
    * One forward/backward on one batch; returns the loss (already divided by
    * gradientAccumulationSteps) as a number. Gradients accumulate in the parameters.
    */
-  trainingStep(model: Module, inputs: Record<string, unknown>): number {
+  trainingStep(model: Module, inputs: Record<string, unknown>, numItemsInBatch: number | null = null): number {
     model.train();
     const gas = this.args.gradientAccumulationSteps;
     return torch.tidy(() => {
-      const loss = lossOf(this.accelerator.autocast(() => this.computeLoss(model as M, inputs)), 'computeLoss');
-      const scaled = gas > 1 ? loss.div(gas) : loss;
+      const loss = lossOf(this.accelerator.autocast(() => this.computeLoss(model as M, inputs, false, numItemsInBatch)), 'computeLoss');
+      // a loss already divided by the group's label tokens is not divided again (transformers' training_step)
+      const normalised = numItemsInBatch !== null && (this.modelAcceptsLossKwargs() || this.computeLossFunc);
+      const scaled = gas > 1 && !normalised ? loss.div(gas) : loss;
       this.accelerator.backward(scaled);
       return scaled.item() as number;
     });
+  }
+
+  /** transformers' model_accepts_loss_kwargs: the model's forward takes num_items_in_batch. */
+  protected modelAcceptsLossKwargs(): boolean {
+    const cls = this.model.constructor as { forwardInputNames?: readonly string[] };
+    return cls.forwardInputNames?.includes('num_items_in_batch') ?? false;
+  }
+
+  /** How get_batch_samples counts a batch's label tokens, or null when nothing uses the count. */
+  protected numItemsCounter(): ((batch: Record<string, unknown>) => number | null) | null {
+    if (!this.modelAcceptsLossKwargs() && !this.computeLossFunc) return null;
+    const shifts = (this.model.constructor as { lossShiftsLabels?: boolean }).lossShiftsLabels === true;
+    return (batch) => {
+      const labels = batch.labels;
+      if (!(labels instanceof torch.Tensor)) return null;
+      return torch.tidy(() => (shifts ? labels.narrow(-1, 1, labels.size(-1) - 1) : labels).ne(-100).sum().item() as number);
+    };
   }
 
   /** Adds epoch and step, records the entry in state.logHistory and calls the onLog hooks. */
@@ -329,14 +349,15 @@ export class Trainer<M = TrainerModel> {
     loader.setEpoch(epoch);
     this.control = await this.callbackHandler.onEpochBegin(args, this.state, this.control);
     let step = skip - 1;
-    for await (const raw of batchesFrom(loader, skip)) {
+    for await (const [raw, numItemsInBatch] of withNumItemsInBatch(batchesFrom(loader, skip), gas, this.numItemsCounter())) {
       step++;
       const inputs = toDevice(raw, this.device);
       const endsGroup = (step + 1) % gas === 0 || step + 1 === batchesPerEpoch;
       if (step % gas === 0) this.control = await this.callbackHandler.onStepBegin(args, this.state, this.control);
       const t0 = performance.now();
       this.accelerator.setSyncGradients(endsGroup);
-      const loss = endsGroup ? this.trainingStep(this.modelWrapped, inputs) : this.accelerator.noSync(this.modelWrapped, () => this.trainingStep(this.modelWrapped, inputs));
+      const loss = endsGroup ? this.trainingStep(this.modelWrapped, inputs, numItemsInBatch)
+        : this.accelerator.noSync(this.modelWrapped, () => this.trainingStep(this.modelWrapped, inputs, numItemsInBatch));
       this.computeSeconds += (performance.now() - t0) / 1000;
       if (!Number.isFinite(loss)) {
         torch.dispose(raw);

@@ -74,3 +74,29 @@ export interface LossTracker {
   lastLoggedStep: number;
   gradNorm: number | null;
 }
+
+/**
+ * transformers' get_batch_samples: the batches of one gradient-accumulation group are read
+ * together so that num_items_in_batch — the label tokens of the whole group (labels[..., 1:]
+ * for models whose loss shifts them) — is known before the first of them runs. Yields each
+ * batch with that count, or null when the model does not take it (count is null).
+ */
+export async function* withNumItemsInBatch(batches: AsyncGenerator<Record<string, unknown>>, groupSize: number,
+  count: ((batch: Record<string, unknown>) => number | null) | null): AsyncGenerator<[Record<string, unknown>, number | null]> {
+  if (!count) {
+    for await (const batch of batches) yield [batch, null];
+    return;
+  }
+  let group: Record<string, unknown>[] = [];
+  const flush = function* (): Generator<[Record<string, unknown>, number | null]> {
+    const counts = group.map(count);
+    const total = counts.some((c) => c === null) ? null : (counts as number[]).reduce((a, b) => a + b, 0);
+    for (const batch of group) yield [batch, total];
+    group = [];
+  };
+  for await (const batch of batches) {
+    group.push(batch);
+    if (group.length === groupSize) yield* flush();
+  }
+  if (group.length > 0) yield* flush();
+}

@@ -178,6 +178,8 @@ export class GPT2LMHeadModel extends GPT2PreTrainedModel {
   ];
   static override labelNames: readonly string[] = ['labels'];
   static override tiedWeightsKeys: readonly string[] = ['lm_head\\.weight'];
+  /** The loss shifts the labels (the Trainer counts labels[..., 1:] for num_items_in_batch). */
+  static lossShiftsLabels = true;
 
   transformer: GPT2Model;
   lm_head: Linear;

@@ -157,6 +157,8 @@ export class LlamaDecoderLayer extends Module {
 export abstract class LlamaPreTrainedModel<C extends LlamaConfig = LlamaConfig> extends PreTrainedModel<C> {
   static override configClass: typeof PreTrainedModel.configClass = LlamaConfig;
   static override baseModelPrefix = 'model';
+  /** Checkpoints of transformers < 4.38 saved each layer's rotary inverse frequencies. */
+  static override keysToIgnoreOnLoadUnexpected: readonly string[] = ['rotary_emb\\.inv_freq$'];
 
   protected override initWeights(module: Module): void {
     if (module instanceof LlamaRMSNorm) init.ones_(module.weight);
@@ -246,6 +248,8 @@ export class LlamaForCausalLM extends LlamaPreTrainedModel {
   ];
   static override labelNames: readonly string[] = ['labels'];
   static override tiedWeightsKeys: readonly string[] = ['lm_head\\.weight'];
+  /** The loss shifts the labels (the Trainer counts labels[..., 1:] for num_items_in_batch). */
+  static lossShiftsLabels = true;
   /** The base model's class (Mistral's, Qwen's, … differ). */
   static baseModelClass: new (config: never) => LlamaModel = LlamaModel;
 
