@@ -107,7 +107,7 @@ describe('generate', () => {
 
   it('stops a sequence at any of several eos ids and pads it afterwards', () => {
     const prompt = torch.tensor([[5, 9, 17, 33]]);
-    const free = model.generate(prompt, { maxNewTokens: 8, eosTokenId: null }).tolist()[0] as number[];
+    const free = (model.generate(prompt, { maxNewTokens: 8, eosTokenId: null }).tolist() as number[][])[0];
     const stopAt = free[6];
     const out = model.generate(torch.cat([prompt, prompt]), { maxNewTokens: 8, eosTokenId: [95, stopAt], padTokenId: 0 }).tolist() as number[][];
     const first = free.indexOf(stopAt, 4);
@@ -118,9 +118,9 @@ describe('generate', () => {
   it('minNewTokens forbids eos before it; topK 1 sampling is greedy; a seed makes sampling reproducible', () => {
     const prompt = torch.tensor([[5, 9, 17, 33]]);
     const greedy = model.generate(prompt, { maxNewTokens: 5, eosTokenId: null });
-    const firstNew = greedy.tolist()[0][4] as number;
+    const firstNew = (greedy.tolist() as number[][])[0][4];
     const blocked = model.generate(prompt, { maxNewTokens: 5, minNewTokens: 2, eosTokenId: firstNew });
-    assert.notEqual(blocked.tolist()[0][4], firstNew);
+    assert.notEqual((blocked.tolist() as number[][])[0][4], firstNew);
     assert.deepEqual(model.generate(prompt, { maxNewTokens: 5, doSample: true, topK: 1, eosTokenId: null }).tolist(), greedy.tolist());
     torch.manualSeed(7);
     const a = model.generate(prompt, { maxNewTokens: 8, doSample: true, temperature: 1.5, topP: 0.9, eosTokenId: null }).tolist();
@@ -133,7 +133,7 @@ describe('generate', () => {
     const decoder = { decode: (ids: number[]) => ids.map((i) => `<${i}>`).join('') };
     const pieces: string[] = [];
     const streamer = new TextStreamer(decoder, { skipPrompt: true, onText: (t) => pieces.push(t) });
-    const out = model.generate(torch.tensor([[5, 9]]), { maxNewTokens: 4, eosTokenId: null, streamer }).tolist()[0] as number[];
+    const out = (model.generate(torch.tensor([[5, 9]]), { maxNewTokens: 4, eosTokenId: null, streamer }).tolist() as number[][])[0];
     assert.equal(pieces.join(''), out.slice(2).map((i) => `<${i}>`).join(''));
     assert.equal(pieces.filter((p) => p.length > 0).length, 4);
   });
