@@ -4,6 +4,8 @@ import type { Device } from '../engine/dtype.js';
 import { AutoModelForSequenceClassification, type AutoSequenceClassificationModel } from '../models/auto.js';
 import { AutoTokenizer } from '../tokenizers/auto.js';
 import type { PreTrainedTokenizerFast } from '../tokenizers/tokenizer.js';
+import { AutoModelForCausalLM, type AutoCausalLMModel } from '../models/auto.js';
+import { TextGenerationPipeline, type ChatMessage, type GeneratedText, type TextGenerationOptions } from './text_generation.js';
 import {
   TextClassificationPipeline,
   type ClassificationInput, type LabelScore, type TextClassificationOptions,
@@ -12,7 +14,10 @@ import {
 export { TextClassificationPipeline, applyFunction } from './text_classification.js';
 export type { ClassificationFunction, ClassificationInput, LabelScore, TextClassificationOptions, TextPair } from './text_classification.js';
 
-export const SUPPORTED_TASKS = { 'text-classification': 'text-classification', 'sentiment-analysis': 'text-classification' } as const;
+export { TextGenerationPipeline } from './text_generation.js';
+export type { ChatMessage, GeneratedText, TextGenerationOptions } from './text_generation.js';
+
+export const SUPPORTED_TASKS = { 'text-classification': 'text-classification', 'sentiment-analysis': 'text-classification', 'text-generation': 'text-generation' } as const;
 export type PipelineTask = keyof typeof SUPPORTED_TASKS;
 
 export interface PipelineOptions extends TextClassificationOptions {
@@ -32,11 +37,46 @@ export interface TextClassifier {
   readonly tokenizer: PreTrainedTokenizerFast;
 }
 
+/** The text-generation pipeline as a function (`await generator('Once upon a time', { maxNewTokens: 20 })`). */
+export interface TextGenerator {
+  (inputs: string | ChatMessage[], options?: TextGenerationOptions): Promise<GeneratedText[]>;
+  (inputs: (string | ChatMessage[])[], options?: TextGenerationOptions): Promise<GeneratedText[][]>;
+  readonly pipeline: TextGenerationPipeline;
+  readonly task: string;
+  readonly model: AutoCausalLMModel;
+  readonly tokenizer: PreTrainedTokenizerFast;
+}
+
+/** pipeline('text-generation', model, { tokenizer, ...generate options }): as transformers' pipeline. */
+export async function pipeline(task: 'text-generation', model: string | AutoCausalLMModel, options?: { tokenizer?: string | PreTrainedTokenizerFast; revision?: string } & TextGenerationOptions): Promise<TextGenerator>;
+export async function pipeline(task: Exclude<PipelineTask, 'text-generation'>, model: string | AutoSequenceClassificationModel, options?: PipelineOptions): Promise<TextClassifier>;
+export async function pipeline(task: PipelineTask, model: unknown, options: object = {}): Promise<TextClassifier | TextGenerator> {
+  if (task === 'text-generation') return textGenerationPipeline(model as string | AutoCausalLMModel, options as Record<string, unknown>);
+  return textClassificationPipeline(task, model as string | AutoSequenceClassificationModel, options as PipelineOptions);
+}
+
+async function loadTokenizer(task: string, model: unknown, option: unknown, revision?: string): Promise<PreTrainedTokenizerFast> {
+  if (option !== undefined && typeof option !== 'string') return option as PreTrainedTokenizerFast;
+  const from = (option as string | undefined) ?? (typeof model === 'string' ? model : null);
+  if (from === null) throw new Error(`pipeline('${task}'): a model object needs a tokenizer (pass { tokenizer: 'path' } or a tokenizer object)`);
+  return AutoTokenizer.fromPretrained(from, revision ? { revision } : {});
+}
+
+async function textGenerationPipeline(model: string | AutoCausalLMModel, options: Record<string, unknown>): Promise<TextGenerator> {
+  const { tokenizer: tokenizerOption, revision, ...defaults } = options as { tokenizer?: unknown; revision?: string } & TextGenerationOptions;
+  const loaded = typeof model === 'string' ? await AutoModelForCausalLM.fromPretrained(model, revision ? { revision } : {}) : model;
+  const tokenizer = await loadTokenizer('text-generation', model, tokenizerOption, revision);
+  const pipe = new TextGenerationPipeline(loaded, tokenizer, defaults);
+  const call = ((inputs: string | ChatMessage[] | (string | ChatMessage[])[], opts?: TextGenerationOptions) => pipe.run(inputs, opts)) as TextGenerator;
+  for (const [key, value] of Object.entries({ pipeline: pipe, task: 'text-generation', model: loaded, tokenizer })) Object.defineProperty(call, key, { value, enumerable: true });
+  return call;
+}
+
 /**
  * pipeline('text-classification', 'path/or/hub-id', { topK, functionToApply, tokenizer, device }).
  * `model` may also be a model object, in which case a tokenizer (object or location) is required.
  */
-export async function pipeline(task: PipelineTask, model: string | AutoSequenceClassificationModel, options: PipelineOptions = {}): Promise<TextClassifier> {
+async function textClassificationPipeline(task: PipelineTask, model: string | AutoSequenceClassificationModel, options: PipelineOptions = {}): Promise<TextClassifier> {
   if (!(task in SUPPORTED_TASKS)) {
     throw new Error(`Unknown task ${JSON.stringify(task)}, available tasks are ${Object.keys(SUPPORTED_TASKS).map((t) => JSON.stringify(t)).join(', ')}`);
   }
