@@ -1,0 +1,83 @@
+// generate() on a tiny random Llama (hidden 256, 4 layers, 8 heads / 4 KV heads, vocab 4096):
+// 1. the per-token cost of decoding with the KV cache against the prefix length (flat apart
+//    from attention, which reads every cached key);
+// 2. tokens/s of greedy generation (128 new tokens, batch 1 and 8) against transformers'
+//    generate on the same saved model (bench/peers/hf_generate.py), at default threads and 1
+//    thread, median of REPEATS; ratio = finetune tokens/s ÷ transformers tokens/s.
+//   npx tsx bench/generate.ts [--repeats 3] [--new 128]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { torch, LlamaConfig, LlamaForCausalLM, logging } from '../src/index.js';
+import { cpuSummary, median, peerPython } from './peers/peers.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const REPEATS = arg('repeats', 3);
+const NEW = arg('new', 128);
+const PROMPT = 16;
+
+function prompts(batch: number, length: number, vocab: number): torch.Tensor {
+  return torch.tensor(Array.from({ length: batch }, (_, b) => Array.from({ length }, (_, i) => ((7 * b + 13 * i) % (vocab - 3)) + 3)));
+}
+
+function seconds(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return (performance.now() - t0) / 1000;
+}
+
+async function main(): Promise<void> {
+  logging.setVerbosity('error');
+  console.log(cpuSummary());
+  torch.manualSeed(0);
+  const config = new LlamaConfig({ vocabSize: 4096, hiddenSize: 256, intermediateSize: 688, numHiddenLayers: 4, numAttentionHeads: 8, numKeyValueHeads: 4, maxPositionEmbeddings: 2048, padTokenId: 0 });
+  const model = LlamaForCausalLM.fromConfig(config).eval();
+  const dir = mkdtempSync(join(tmpdir(), 'ft-bench-gen-'));
+  await model.savePretrained(dir);
+  const gen = (ids: torch.Tensor, n: number) => model.generate(ids, { maxNewTokens: n, eosTokenId: null, padTokenId: 0 }).dispose();
+
+  console.log('\n1. per-token decoding cost with the KV cache (batch 1, 32 new tokens), by prefix length');
+  for (const prefix of [16, 128, 512, 1024]) {
+    const ids = prompts(1, prefix, 4096);
+    gen(ids, 2);
+    const runs = Array.from({ length: REPEATS }, () => (seconds(() => gen(ids, 33)) - seconds(() => gen(ids, 1))) / 32);
+    console.log(`  prefix ${String(prefix).padStart(4)}: ${(median(runs) * 1000).toFixed(2)} ms/token`);
+    ids.dispose();
+  }
+
+  console.log(`\n2. greedy generate, prompt ${PROMPT}, ${NEW} new tokens, median of ${REPEATS} (tokens/s = batch · new tokens / s)`);
+  const defaultThreads = torch.getNumThreads();
+  for (const threads of [defaultThreads, 1]) {
+    torch.setNumThreads(threads);
+    for (const batch of [1, 8]) {
+      const ids = prompts(batch, PROMPT, 4096);
+      gen(ids, 4);
+      let ours: number[] = [];
+      const first: number[] = [];
+      for (let r = 0; r < REPEATS; r++) {
+        ours.push(seconds(() => {
+          const out = model.generate(ids, { maxNewTokens: NEW, eosTokenId: null, padTokenId: 0 });
+          if (r === 0) first.push(...(out.tolist() as number[][])[0]);
+          out.dispose();
+        }));
+      }
+      const env = { ...process.env, OMP_NUM_THREADS: String(threads), TRANSFORMERS_VERBOSITY: 'error' };
+      const peer = spawnSync(peerPython(), ['bench/peers/hf_generate.py', dir, String(batch), String(PROMPT), String(NEW), String(REPEATS)], { env, encoding: 'utf8' });
+      if (peer.status !== 0) throw new Error(`peer failed: ${peer.stderr}`);
+      const theirs = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as { seconds: number[]; ids: number[] };
+      ours = ours.map((s) => (batch * NEW) / s);
+      const them = theirs.seconds.map((s) => (batch * NEW) / s);
+      const same = JSON.stringify(theirs.ids) === JSON.stringify(first) ? 'same tokens' : 'tokens differ';
+      console.log(`  threads ${threads}, batch ${batch}: finetune ${median(ours).toFixed(0)} tok/s, transformers ${median(them).toFixed(0)} tok/s, ratio ${(median(ours) / median(them)).toFixed(2)} (${same})`);
+      ids.dispose();
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await main();
