@@ -80,6 +80,18 @@ describe('checkpoints', () => {
       assert.ok(back.lm_head.weight.equal(model.lm_head.weight));
     }
   });
+  it('sharded safetensors and a base-model pytorch_model.bin (no prefix) load the same weights', async () => {
+    const models = new URL('../fixtures/models/', import.meta.url).pathname;
+    const ref = await AutoModelForCausalLM.fromPretrained(`${fixtures}llama`, { dtype: 'float64' }) as unknown as LlamaForCausalLM;
+    const sharded = await AutoModelForCausalLM.fromPretrained(`${models}causal-lm-sharded`, { dtype: 'float64' }) as unknown as LlamaForCausalLM;
+    const fromBin = await AutoModelForCausalLM.fromPretrained(`${models}causal-lm-bin`, { dtype: 'float64' }) as unknown as LlamaForCausalLM;
+    assert.deepEqual(sharded.loadingInfo!.missingKeys, []);
+    assert.deepEqual(fromBin.loadingInfo!.missingKeys, ['lm_head.weight'], 'a base checkpoint has no LM head');
+    const want = ref.stateDict();
+    for (const [name, t] of Object.entries(sharded.stateDict())) assert.ok(t.equal(want[name]), `sharded: ${name}`);
+    for (const [name, t] of Object.entries(fromBin.stateDict())) if (name.startsWith('model.')) assert.ok(t.equal(want[name]), `bin: ${name}`);
+  });
+
   it("old checkpoints' rotary_emb.inv_freq and GPT-2's attn.bias / attn.masked_bias are ignored", async () => {
     const llama = LlamaForCausalLM.fromConfig(tiny());
     const state = { ...llama.stateDict(), 'model.layers.0.self_attn.rotary_emb.inv_freq': torch.ones([4]) };
