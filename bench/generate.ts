@@ -7,7 +7,7 @@
 //   npx tsx bench/generate.ts [--repeats 3] [--new 128]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { torch, LlamaConfig, LlamaForCausalLM, logging } from '../src/index.js';
@@ -51,8 +51,8 @@ async function main(): Promise<void> {
   }
 
   console.log(`\n2. greedy generate, prompt ${PROMPT}, ${NEW} new tokens, median of ${REPEATS} (tokens/s = batch · new tokens / s)`);
-  const defaultThreads = torch.getNumThreads();
-  for (const threads of [defaultThreads, 1]) {
+  // "default" is one thread per core for both sides (libtorch here may start with 1)
+  for (const threads of [availableParallelism(), 1]) {
     torch.setNumThreads(threads);
     for (const batch of [1, 8]) {
       const ids = prompts(batch, PROMPT, 4096);
