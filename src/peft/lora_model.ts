@@ -169,12 +169,15 @@ export class LoraModel extends Module {
         layer.lora_B.get(name)!.requiresGrad_(train && name === adapterName);
       }
     }
-    for (const [, wrapper] of this.wrappers) wrapper.modules_to_save.get(adapterName)?.requiresGrad_(train);
-    if (!train || config.bias === 'none') return;
-    if (config.bias === 'all') {
+    if (train && config.bias === 'all') {
       for (const [name, p] of this.model.namedParameters()) if (name === 'bias' || name.endsWith('.bias')) p.requiresGrad_(true);
-    } else {
+    } else if (train && config.bias === 'lora_only') {
       for (const [, layer] of this.loraLayers) (layer.base_layer as unknown as { bias?: { requiresGrad_(b: boolean): void } | null }).bias?.requiresGrad_(true);
+    }
+    // the wrappers decide for their own modules, whatever `bias` says: only the active copy trains
+    for (const [, wrapper] of this.wrappers) {
+      wrapper.original_module.requiresGrad_(false);
+      for (const name of wrapper.modules_to_save.keys()) wrapper.modules_to_save.get(name)!.requiresGrad_(train && name === adapterName);
     }
   }
 
