@@ -25,6 +25,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['accelerate'], // the Accelerator: one process or several (distributed), data loaders (data)
   ['metrics'],
   ['trainer'],
+  ['trl'], // SFT (TRL): SFTTrainer extends the Trainer, its collators and packing
   ['cli', 'pipelines'],
   ['.'], // index.ts, data-index.ts, trainer-index.ts: the public entry points
 ];

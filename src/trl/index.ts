@@ -1,0 +1,3 @@
+// TRL in finetune: SFT (SFTConfig, SFTTrainer), its collators and packing.
+export { DataCollatorForLanguageModeling, DataCollatorForCompletionOnlyLM, type TrlLanguageModelingOptions, type CompletionOnlyOptions } from './collators.js';
+export { packBfd, truncateRow, isConversational, datasetShape, commonPrefixLength, type DatasetShape } from './data_utils.js';
