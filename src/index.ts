@@ -15,6 +15,7 @@ export * from './pipelines/index.js';
 export * from './peft/index.js';
 export * as trl from './trl/index.js';
 export { DataCollatorForCompletionOnlyLM } from './trl/collators.js';
+export { SFTConfig, SFTTrainer } from './trl/index.js';
 export { DataCollatorForSeq2Seq, DataCollatorWithFlattening } from './data/seq2seq_collators.js';
 
 import { installDefaultHubClient } from './hub/client.js';
