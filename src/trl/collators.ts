@@ -101,10 +101,12 @@ function occurrences(row: number[], template: number[]): number[] {
 }
 
 /**
- * TRL 0.x's DataCollatorForCompletionOnlyLM: pads as transformers' language-modelling collator
- * (labels = input_ids, padding -100), then masks everything up to the end of the last response
+ * TRL 0.x's DataCollatorForCompletionOnlyLM (removed from TRL 1.x, so not checked against it):
+ * pads, labels = input_ids with padding -100, then masks everything up to the end of the last response
  * template, or with an instruction template everything but the responses. An example without
- * the template is not trained on (all labels -100), with a warning, as TRL does.
+ * the template is not trained on (all labels -100), with a warning, as TRL does. One deliberate
+ * difference: TRL 0.x masked every token equal to the pad token, so with pad == eos the EOS was
+ * never learned; here only padding is masked.
  */
 export class DataCollatorForCompletionOnlyLM extends Callable<[Features], Record<string, Tensor>> {
   responseTemplate!: number[];

@@ -113,6 +113,36 @@ describe('SFTTrainer', () => {
     await assert.rejects(chat.prepareDatasets(), /conversational rows \('messages'\) need the tokenizer's chat template/);
   });
 
+  it('conversational rows: the chat template\'s assistant masks (assistantOnlyLoss) and the completion of conversational prompt/completion', async () => {
+    // a stand-in for tokenizer.applyChatTemplate: "<role> content" per turn, assistant tokens marked
+    class ChatTokenizer extends WordTokenizer {
+      async applyChatTemplate(turns: unknown[], options: Record<string, unknown>) {
+        const messages = turns as { role: string; content: string }[];
+        const ids: number[] = [];
+        const masks: number[] = [];
+        for (const m of messages) {
+          const turn = await this.encode(`${m.role} ${m.content} </s>`);
+          ids.push(...turn);
+          masks.push(...turn.map((_, i) => (m.role === 'assistant' && i > 0 ? 1 : 0)));
+        }
+        if (options.addGenerationPrompt) ids.push(...await this.encode('assistant'));
+        return options.returnAssistantTokensMask ? { input_ids: ids, assistant_masks: masks } : { input_ids: ids };
+      }
+    }
+    const messages = [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello there' }];
+    const prepare = async (row: Record<string, unknown>, init: Record<string, unknown>) => {
+      const t = new SFTTrainer(tiny(), { args: new SFTConfig({ outputDir: out(), reportTo: 'none', ...init }), trainDataset: [row], processingClass: new ChatTokenizer() });
+      await t.prepareDatasets();
+      return (t.trainDataset as unknown as { input_ids: number[]; labels: number[] }[])[0];
+    };
+    const all = await prepare({ messages }, {});
+    assert.deepEqual(all.labels, all.input_ids, 'without assistantOnlyLoss every token counts');
+    const assistant = await prepare({ messages }, { assistantOnlyLoss: true });
+    assert.deepEqual(assistant.labels, [-100, -100, -100, -100, 5, 6, 1]);
+    const pc = await prepare({ prompt: messages.slice(0, 1), completion: messages.slice(1) }, {});
+    assert.deepEqual(pc.labels, [-100, -100, -100, -100, 5, 6, 1], 'the completion after the generation prompt');
+  });
+
   it('a packed row gives the same per-token losses as its sequences run one by one', async () => {
     const model = tiny().eval();
     const t = new SFTTrainer(model, { args: new SFTConfig({ outputDir: out(), reportTo: 'none', packing: true, maxLength: 12 }), trainDataset: TEXTS.map((text) => ({ text })), processingClass: new WordTokenizer() });
