@@ -109,6 +109,22 @@ describe('getPeftModel', () => {
     assert.deepEqual([v1.r.default, v1.scaling.default, v1.lora_A.get('default')!.weight.shape], [2, 3 / Math.SQRT2, [2, 32]]);
   });
 
+  it("RoBERTa's head and DistilBERT's (q_lin, v_lin by default; pre_classifier too, as PEFT's suffix match does) wrap and run", async () => {
+    const { RobertaConfig, RobertaForSequenceClassification, DistilBertConfig, DistilBertForSequenceClassification } = await import('../../src/index.js');
+    torch.manualSeed(0);
+    const small = { vocabSize: 32, hiddenSize: 32, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 37, maxPositionEmbeddings: 20 };
+    const roberta = getPeftModel(RobertaForSequenceClassification.fromConfig(new RobertaConfig(small)).eval(), { taskType: 'SEQ_CLS' });
+    const before = logits(roberta);
+    await roberta.savePretrained(tempDir());
+    assert.ok(roberta.getBaseModel().classifier instanceof ModulesToSaveWrapper);
+    assert.ok(maxDiff(roberta.disableAdapter(() => logits(roberta)), before) === 0);
+    const distil = getPeftModel(DistilBertForSequenceClassification.fromConfig(new DistilBertConfig({ vocabSize: 32, dim: 32, nLayers: 1, nHeads: 2, hiddenDim: 37, maxPositionEmbeddings: 20 })).eval(), { taskType: 'SEQ_CLS' });
+    const wrapped = [...distil.getBaseModel().namedModules()].filter(([, m]) => m instanceof LoraLinear).map(([n]) => n);
+    assert.deepEqual(wrapped, ['distilbert.transformer.layer.0.attention.q_lin', 'distilbert.transformer.layer.0.attention.v_lin']);
+    assert.ok(distil.getBaseModel().pre_classifier instanceof ModulesToSaveWrapper);
+    assert.equal(logits(distil).shape.join(), '2,2');
+  });
+
   it("targets by list, by regular expression, 'all-linear' (not the classifier) and excludeModules", () => {
     const wrapped = (m: PeftModel) => [...m.getBaseModel().namedModules()].filter(([, x]) => x instanceof LoraLinear).map(([n]) => n);
     assert.deepEqual(wrapped(freshPeft({ targetModules: ['dense'], excludeModules: ['pooler.dense'] })).length, 6);
