@@ -13,6 +13,11 @@ export {
 } from './models/checkpoint.js';
 export { hfHubDownload, listRepoFiles, HubHttpClient, type HubClientOptions, type DownloadFileOptions } from './hub/client.js';
 export * from './pipelines/index.js';
+export * from './peft/index.js';
+export * as trl from './trl/index.js';
+export { DataCollatorForCompletionOnlyLM } from './trl/collators.js';
+export { SFTConfig, SFTTrainer } from './trl/index.js';
+export { DataCollatorForSeq2Seq, DataCollatorWithFlattening } from './data/seq2seq_collators.js';
 
 import { installDefaultHubClient } from './hub/client.js';
 // The real Hub client behind fromPretrained('org/name'); it never replaces one already installed.

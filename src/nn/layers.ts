@@ -167,6 +167,12 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     return m;
   }
 
+  /** Replaces the module at `index` (what PyTorch's `module_list[i] = m` does). */
+  set(index: number, module: M): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.#items.length) throw new RangeError(`ModuleList: index ${index} out of range for ${this.#items.length} modules`);
+    this.#items[index] = module;
+  }
+
   [Symbol.iterator](): Iterator<M> {
     return this.#items[Symbol.iterator]();
   }

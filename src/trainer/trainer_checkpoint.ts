@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import * as torch from '../engine/torch.js';
 import type { Accelerator } from '../accelerate/accelerator.js';
 import { sharedParameterGroups } from '../models/tied_weights.js';
+import { ADAPTER_WEIGHTS_NAME } from '../peft/config.js';
+import { PeftModel } from '../peft/peft_model.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer, ParamGroup } from '../optim/optimizer.js';
 import type { LambdaLR } from '../optim/schedulers.js';
@@ -43,6 +45,11 @@ export async function saveModelTo(model: Module, dir: string): Promise<void> {
 
 /** Loads model.safetensors from a checkpoint into the model in place (loadBestModelAtEnd, resume). */
 export function loadModelFrom(model: Module, dir: string): void {
+  // a PeftModel's checkpoint holds only its adapter (and modules to save), as PEFT's Trainer writes it
+  if (model instanceof PeftModel && existsSync(join(dir, ADAPTER_WEIGHTS_NAME))) {
+    model.loadAdapterWeights(dir);
+    return;
+  }
   const file = join(dir, MODEL_FILE);
   if (!existsSync(file)) throw new Error(`Can't find a valid checkpoint at ${dir} (no ${MODEL_FILE})`);
   const state = torch.loadSafetensors(file);
@@ -108,7 +115,9 @@ function moveAside(dir: string): string {
 /** Why dir is not a complete checkpoint (no trainer state, no weights), or null when it is. */
 export function checkpointProblem(dir: string): string | null {
   if (!existsSync(join(dir, TRAINER_STATE))) return `no ${TRAINER_STATE}`;
-  if (!existsSync(join(dir, MODEL_FILE)) && !existsSync(join(dir, `${MODEL_FILE}.index.json`))) return `no model weights (${MODEL_FILE})`;
+  if (!existsSync(join(dir, MODEL_FILE)) && !existsSync(join(dir, `${MODEL_FILE}.index.json`)) && !existsSync(join(dir, ADAPTER_WEIGHTS_NAME))) {
+    return `no model weights (${MODEL_FILE}, or ${ADAPTER_WEIGHTS_NAME} for an adapter)`;
+  }
   return null;
 }
 

@@ -20,11 +20,13 @@ const LAYERS: readonly (readonly string[])[] = [
   ['datasets'],
   ['data'],
   ['models'],
+  ['peft'], // LoRA adapters (PEFT): wrap models' layers
   ['generation'], // generate(), GenerationConfig, logits processors, streamers: on top of the models
   ['distributed'], // torch.distributed and DistributedDataParallel: engine and nn only
   ['accelerate'], // the Accelerator: one process or several (distributed), data loaders (data)
   ['metrics'],
   ['trainer'],
+  ['trl'], // SFT (TRL): SFTTrainer extends the Trainer, its collators and packing
   ['cli', 'pipelines'],
   ['.'], // index.ts, data-index.ts, trainer-index.ts: the public entry points
 ];
