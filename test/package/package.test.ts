@@ -76,6 +76,15 @@ describe('the installed package', () => {
     assert.deepEqual(out.logits, logits.toArray());
   });
 
+  it('names what to install when a source build finds no libtorch', () => {
+    const r = spawnSync(process.execPath, ['native/install.mjs'], { cwd: join(app, 'node_modules', 'finetune'), encoding: 'utf8', env: { ...process.env, LIBTORCH: '/nonexistent/libtorch' } });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /LIBTORCH=\/nonexistent\/libtorch does not look like libtorch/);
+    assert.match(r.stderr, /apt-get install libtorch-dev/);
+    assert.match(r.stderr, /pip install torch/);
+    assert.match(r.stderr, /npm rebuild finetune/);
+  });
+
   it('has a finetune command that runs the compiled CLI (--version, usage errors)', () => {
     const version = run(process.execPath, [join(app, 'node_modules', '.bin', 'finetune'), '--version'], app);
     assert.equal(version.trim(), `finetune ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}`);
