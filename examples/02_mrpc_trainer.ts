@@ -9,7 +9,7 @@ const raw = await loadDataset('glue', 'mrpc', { dataDir: '../shared/datasets/glu
 const tokenized = await raw.map((b) => tokenizer(b.sentence1, b.sentence2, { truncation: true }), { batched: true });
 const config = await AutoConfig.fromPretrained('../shared/configs/bert-tiny', { numLabels: 2 });
 const model = AutoModelForSequenceClassification.fromConfig(config);
-const metric = await evaluate.load('glue', 'mrpc');
+const metric = evaluate.load('glue', 'mrpc');
 const trainer = new Trainer({
   model,
   args: new TrainingArguments({ outputDir: '/tmp/finetune-mrpc', numTrainEpochs: 2, evalStrategy: 'epoch', saveStrategy: 'epoch', loadBestModelAtEnd: true, metricForBestModel: 'f1', perDeviceTrainBatchSize: 32, learningRate: 1e-4 }),

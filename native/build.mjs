@@ -23,7 +23,18 @@ if (!force && existsSync(output)) {
 }
 
 const require = createRequire(import.meta.url);
-const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
+// node-gyp is a devDependency; in an installed package npm's own copy runs (npm names it in the
+// install script's environment).
+function findNodeGyp() {
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp;
+    console.error('finetune: building the native addon needs node-gyp: run this through npm (`npm rebuild finetune`), or npm install -g node-gyp');
+    process.exit(1);
+  }
+}
+const nodeGyp = findNodeGyp();
 const jobs = String(Math.max(1, cpus().length));
 // Node's headers: npm's configured nodedir, else the system's (Debian's nodejs ships them);
 // node-gyp would otherwise try to download them.

@@ -65,7 +65,16 @@ function freePort(host: string): Promise<number> {
 /** node for .js/.mjs, node with tsx's loader for TypeScript. */
 function workerCommand(script: string): string[] {
   const ts = ['.ts', '.mts', '.cts', '.tsx'].includes(extname(script));
-  return ts ? ['--import', import.meta.resolve('tsx'), script] : [script];
+  return ts ? ['--import', tsxLoader(script), script] : [script];
+}
+
+function tsxLoader(script: string): string {
+  try {
+    return import.meta.resolve('tsx');
+  } catch {
+    // the installed package runs compiled JavaScript; tsx is a devDependency of finetune
+    throw new UsageError(`launch: ${script} is TypeScript, which needs tsx to run: npm install --save-dev tsx (or launch the compiled .js)`);
+  }
 }
 
 function prefixLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.WritableStream): void {

@@ -1,9 +1,17 @@
 // `finetune <train|evaluate|predict> [options]` and `finetune launch … script` (launch.ts): exit 0 when done, 2 for a bad command line or
 // missing files (checked before any work, message on stderr), 1 when the work itself fails,
 // 130 when a Ctrl-C stopped training (after saving a checkpoint).
+import { readFileSync } from 'node:fs';
+
 import { helpText, USAGE } from './help.js';
 import { UsageError } from './options.js';
 import { COMMANDS, planRun, type Command } from './plan.js';
+
+/** The version in package.json (two folders up from src/cli and from dist/cli alike). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -13,6 +21,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     process.stdout.write(helpText());
+    return 0;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`finetune ${packageVersion()}\n`);
     return 0;
   }
   // launch passes everything after the script to the script, --help included

@@ -1,20 +1,50 @@
-// Loads the native addon (built by `npm ci` into build/Release). Every op is a plain
-// function taking tensors and JavaScript values (native/src/binding.h), typed by native-ops.ts.
+// Loads the native addon. Every op is a plain function taking tensors and JavaScript values
+// (native/src/binding.h), typed by native-ops.ts. A source build (build/Release, made by `npm ci`
+// in a checkout or by the package's install script) wins over the package's prebuilt binary for
+// this platform and Node ABI (the addon uses V8 directly, so the ABI, not only N-API, must match;
+// native/install.mjs names it the same way).
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-
-const addonPath = fileURLToPath(new URL('../../build/Release/finetune.node', import.meta.url));
-if (!existsSync(addonPath)) {
-  throw new Error(`finetune: the native addon is not built (${addonPath} is missing); run \`npm ci\` or \`npm run build:native\``);
-}
 
 import type { NativeBindingFunctions, NativeOpName, NativeOps } from './native-ops.js';
 
 export type { NativeOpName, NativeOps } from './native-ops.js';
 export type NativeAddon = NativeOps & NativeBindingFunctions;
 
-export const N: NativeAddon = createRequire(import.meta.url)(addonPath);
+const fromRoot = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+const sourceBuild = fromRoot('build/Release/finetune.node');
+const prebuild = fromRoot(`prebuilds/${process.platform}-${process.arch}/finetune.abi${process.versions.modules}.node`);
+
+/** The addon's path: the source build when there is one, else the prebuilt binary. */
+export function addonPath(): string {
+  if (existsSync(sourceBuild)) return sourceBuild;
+  if (existsSync(prebuild)) return prebuild;
+  throw new Error(
+    `finetune: the native addon is not built: neither ${sourceBuild} (a source build) nor ${prebuild} ` +
+      `(a prebuilt binary for ${process.platform}-${process.arch}, Node ABI ${process.versions.modules}) exists. ` +
+      'In a checkout of finetune run `npm ci` or `npm run build:native`; where finetune is installed as a package, `npm rebuild finetune`.',
+  );
+}
+
+/** Loading failed because libtorch (or the BLAS it links) is missing: say what to install. */
+export function libtorchMissing(path: string, error: Error): Error | undefined {
+  if (!/lib(torch|c10|openblas|blas|gomp)[^\s:]*\.so[^:]*: cannot open shared object file/.test(error.message)) return undefined;
+  const advice = readFileSync(fromRoot('native/no-libtorch.txt'), 'utf8');
+  return new Error(`finetune: the native addon ${path} cannot load: ${error.message.split('\n')[0]}\n${advice}`, { cause: error });
+}
+
+function load(): NativeAddon {
+  const path = addonPath();
+  try {
+    return createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (e) {
+    throw libtorchMissing(path, e as Error) ?? e;
+  }
+}
+
+export const N: NativeAddon = load();
 
 /**
  * Calls the op `name` with arguments the op itself checks: for the generic Tensor methods

@@ -9,6 +9,13 @@ import { resolveHubFile } from '../hub/resolve.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { logger } from './logging.js';
 
+/**
+ * The transformers release whose config.json finetune writes (`transformers_version`, as
+ * save_pretrained stamps it): the version the interop tests load finetune's files with, pinned
+ * in scripts/peers/requirements.txt.
+ */
+export const TRANSFORMERS_VERSION = '5.24.0';
+
 export const CONFIG_NAME = 'config.json';
 export type ProblemType = 'regression' | 'single_label_classification' | 'multi_label_classification';
 const PROBLEM_TYPES: readonly ProblemType[] = ['regression', 'single_label_classification', 'multi_label_classification'];
@@ -221,7 +228,8 @@ export class PretrainedConfig {
   // ---------------------------------------------------------------- writing
   /** Every field under its config.json name, with model_type and the unknown fields. */
   toDict(): Record<string, unknown> {
-    const out: Record<string, unknown> = { ...this.extra };
+    // as save_pretrained, which stamps the writing library's version over a loaded one
+    const out: Record<string, unknown> = { ...this.extra, transformers_version: TRANSFORMERS_VERSION };
     for (const key of this.fieldNames()) out[toSnake(key)] = (this as Record<string, unknown>)[key];
     if (this.modelType) out.model_type = this.modelType;
     return out;

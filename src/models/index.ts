@@ -1,5 +1,5 @@
 // The models half of finetune: configs, BERT-family models, and the auto classes.
-export { PretrainedConfig, CONFIG_NAME, type ConfigOptions, type ProblemType } from './configuration_utils.js';
+export { PretrainedConfig, CONFIG_NAME, TRANSFORMERS_VERSION, type ConfigOptions, type ProblemType } from './configuration_utils.js';
 export { PreTrainedModel, type FromPretrainedOptions as ModelFromPretrainedOptions, type SavePretrainedOptions, type LoadingInfo } from './modeling_utils.js';
 export type { ModelInputs } from './model_inputs.js';
 export type {

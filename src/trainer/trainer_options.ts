@@ -34,7 +34,7 @@ export interface TrainerOptions {
   computeLossFunc?: ((outputs: unknown, labels: Tensor, numItemsInBatch?: number) => Tensor) | null;
   computeMetrics?: ((p: EvalPrediction) => MetricsResult | Promise<MetricsResult>) | null;
   callbacks?: CallbackLike[];
-  /** [optimizer, scheduler]: either may be null to let the Trainer create it. */
+  /** `[optimizer, scheduler]`: either may be null to let the Trainer create it. */
   optimizers?: [Optimizer<ParamGroup> | null, LambdaLR | null];
 }
 

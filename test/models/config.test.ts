@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 
-import { AutoConfig, BertConfig, DistilBertConfig, PretrainedConfig, RobertaConfig, logging } from '../../src/models/index.js';
+import { AutoConfig, BertConfig, DistilBertConfig, PretrainedConfig, RobertaConfig, TRANSFORMERS_VERSION, logging } from '../../src/models/index.js';
 
 logging.setVerbosity('error');
 const fixtures = fileURLToPath(new URL('../fixtures/models/', import.meta.url));
@@ -48,15 +48,28 @@ describe('PretrainedConfig', () => {
     await config.savePretrained(dir);
     const written = readJson(join(dir, 'config.json'));
     const original = readJson(join(source, 'config.json'));
-    assert.deepEqual(written, { ...original, _name_or_path: source });
+    assert.deepEqual(written, { ...original, _name_or_path: source, transformers_version: TRANSFORMERS_VERSION });
     assert.deepEqual(readdirSync(dir), ['config.json'], 'no temporary file is left behind');
+  });
+
+  it('stamps transformers_version as save_pretrained does: the transformers release the peers pin', async () => {
+    const pinned = /^transformers==(\S+)$/m.exec(readFileSync(fileURLToPath(new URL('../../scripts/peers/requirements.txt', import.meta.url)), 'utf8'));
+    assert.equal(TRANSFORMERS_VERSION, pinned?.[1], 'the version written is the one the interop tests load the files with');
+    const dir = scratch();
+    await new BertConfig({ hiddenSize: 16 }).savePretrained(dir);
+    assert.equal(readJson(join(dir, 'config.json')).transformers_version, TRANSFORMERS_VERSION);
+    const old = writeConfig({ model_type: 'bert', transformers_version: '4.30.2' });
+    const resaved = scratch();
+    await (await AutoConfig.fromPretrained(old)).savePretrained(resaved);
+    assert.equal(readJson(join(resaved, 'config.json')).transformers_version, TRANSFORMERS_VERSION, 'the writer\'s version replaces the one read, as in transformers');
   });
 
   it('a transformers 4.30 save_pretrained config.json round-trips to the same dictionary', { skip: SKIP_SHARED }, async () => {
     const file = join(SHARED, 'checkpoints/tiny-bert-seqcls-hf4.30/config.json');
     const original = readJson(file);
     const config = await AutoConfig.fromPretrained(file);
-    assert.deepEqual(config.toDiffDict(), { ...original, _name_or_path: file }, 'to_diff_dict: the fields transformers wrote, no more, no fewer (the path is where it was loaded from, as there)');
+    assert.deepEqual(config.toDiffDict(), { ...original, _name_or_path: file, transformers_version: TRANSFORMERS_VERSION },
+      'to_diff_dict: the fields transformers wrote, no more, no fewer (the path is where it was loaded from, the version the writer\'s, as there)');
     assert.equal(config.toJsonString().endsWith('}\n'), true);
     assert.deepEqual(Object.keys(JSON.parse(config.toJsonString())), Object.keys(original).sort(), 'sorted keys, as json.dumps(sort_keys=True)');
   });

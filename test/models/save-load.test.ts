@@ -13,6 +13,7 @@ import { torch } from '../../src/index.js';
 import type { Tensor } from '../../src/engine/tensor.js';
 import { readSafetensorsHeader } from '../../src/engine/safetensors.js';
 import {
+  TRANSFORMERS_VERSION,
   AutoModel, AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification, BertModel, logging,
 } from '../../src/models/index.js';
 
@@ -56,7 +57,7 @@ describe('savePretrained', () => {
       assert.ok(!Object.keys(header(join(dir, 'model.safetensors'))).some((k) => k.includes('position_ids')));
       const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
       const original = JSON.parse(readFileSync(join(fixtures, family, 'config.json'), 'utf8')) as Record<string, unknown>;
-      assert.deepEqual({ ...config, _name_or_path: undefined }, { ...original, _name_or_path: undefined });
+      assert.deepEqual({ ...config, _name_or_path: undefined }, { ...original, _name_or_path: undefined, transformers_version: TRANSFORMERS_VERSION });
     });
   }
 

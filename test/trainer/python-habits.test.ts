@@ -83,6 +83,17 @@ describe('Trainer as in Python', () => {
     assert.throws(() => new Stepper({ model: tinyModel() }), /rename it to predictionStep/);
   });
 
+  it('refuses training_step and compute_metrics methods too, each naming its camelCase method', () => {
+    class TrainingStepper extends Trainer {
+      training_step(): void {}
+    }
+    assert.throws(() => new TrainingStepper({ model: tinyModel() }), /TrainingStepper defines training_step, the Python name, which finetune never calls; rename it to trainingStep\(model, inputs\)/);
+    class Metered extends Trainer {
+      compute_metrics(): void {}
+    }
+    assert.throws(() => new Metered({ model: tinyModel() }), /Metered defines compute_metrics, the Python name, which finetune never calls; rename it to computeMetrics\(evalPrediction\)/);
+  });
+
   it('calls a camelCase computeLoss override with class weights, and its predictionStep override', async () => {
     const weights: Tensor[] = [];
     let predictionSteps = 0;
