@@ -260,7 +260,7 @@ export class Accelerator {
 function checkCpuPrecision(mixedPrecision: MixedPrecision, options: AcceleratorOptions): void {
   const caps = options.cpuCapabilities ?? cpuCapabilities();
   if (mixedPrecision === 'fp16') {
-    const instead = caps.bf16 === 'slow' ? 'this CPU has no fast bfloat16 either, so train in float32 (leave fp16 and bf16 off)' : 'use bf16 (--bf16) instead';
+    const instead = caps.bf16 === 'slow' ? 'it has no fast bfloat16 either, so train in float32 (leave fp16 and bf16 off)' : 'use bf16 (--bf16) instead';
     throw new Error(`fp16 mixed precision (--fp16) needs a CUDA device; on this CPU ${instead}`);
   }
   const allowed = options.allowSlowBf16 ?? process.env.FINETUNE_ALLOW_SLOW_BF16 === '1';
