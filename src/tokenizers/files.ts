@@ -1,10 +1,11 @@
 // Finding and reading a tokenizer's files: tokenizer.json (Hugging Face's serialized fast
 // tokenizer), tokenizer_config.json / special_tokens_map.json, or a bare BERT vocab.txt.
 // Every failure names the file and what was expected.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { resolveHubFile } from '../hub/resolve.js';
 import { checkTokenizerConfig } from './config-checks.js';
+import { parseChatTemplateField, type ChatTemplates } from './chat_template.js';
 
 export interface TokenizerFiles {
   /** The directory (or hub id) the tokenizer came from. */
@@ -18,6 +19,8 @@ export interface TokenizerFiles {
   vocabPath: string | null;
   config: Record<string, unknown>;
   specialTokensMap: Record<string, unknown>;
+  /** chat_template.jinja (and chat_templates/*.jinja), else tokenizer_config.json's chat_template. */
+  chatTemplates?: ChatTemplates | null;
 }
 
 /** Defaults Hugging Face used to hard-code per Hub id (max length, casing), applied by folder name. */
@@ -150,7 +153,26 @@ export async function readTokenizerFiles(
     json = bertTokenizerJsonFromVocab(found.vocabPath as string, { ...config, ...specialTokensMap, do_lower_case: lower });
     tokenizerJson = JSON.stringify(json);
   }
-  return { nameOrPath, dir: found.dir, tokenizerJson, json, tokenizerJsonPath: found.tokenizerJsonPath, vocabPath: found.vocabPath, config, specialTokensMap };
+  const chatTemplates = readChatTemplates(found.dir, configFile, found.configPath ?? 'tokenizer_config.json');
+  return { nameOrPath, dir: found.dir, tokenizerJson, json, tokenizerJsonPath: found.tokenizerJsonPath, vocabPath: found.vocabPath, config, specialTokensMap, chatTemplates };
+}
+
+/**
+ * transformers 5's order: chat_template.jinja beside the config is the default template and
+ * chat_templates/NAME.jinja the named ones; otherwise tokenizer_config.json's chat_template.
+ */
+function readChatTemplates(dir: string, config: Record<string, unknown>, configPath: string): ChatTemplates | null {
+  const fromConfig = parseChatTemplateField(config.chat_template, configPath);
+  const jinja = optionalFile(join(dir, 'chat_template.jinja'));
+  const namedDir = join(dir, 'chat_templates');
+  const named: Record<string, string> = {};
+  if (existsSync(namedDir) && statSync(namedDir).isDirectory()) {
+    for (const f of readdirSync(namedDir).filter((n) => n.endsWith('.jinja')).sort()) named[f.slice(0, -'.jinja'.length)] = readFileSync(join(namedDir, f), 'utf8');
+  }
+  if (!jinja && Object.keys(named).length === 0) return fromConfig;
+  const base = jinja ? readFileSync(jinja, 'utf8') : null;
+  if (Object.keys(named).length === 0) return base;
+  return base !== null ? { default: base, ...named } : named;
 }
 
 // Component type names the library knows; the library accepts some unknown names silently

@@ -3,7 +3,7 @@
 // runs on its own threads; results come back as a BatchEncoding.
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { AddedToken, Tokenizer as NativeTokenizer, type Encoding } from 'tokenizers';
+import { AddedToken, Tokenizer as NativeTokenizer, templateProcessing, type Encoding } from 'tokenizers';
 import type { Tensor } from '../engine/tensor.js';
 import { camelToSnake } from '../util/case.js';
 import { recordFingerprintDependency } from '../util/fingerprint.js';
@@ -20,6 +20,8 @@ import { padEncodings, type PadOptions } from './pad.js';
 import { resolveSpecialTokens, SPECIAL_ROLES, tokenContent, type AddedTokenInfo, type SpecialRole } from './special-tokens.js';
 import { toIdList } from './tensors.js';
 import { saveTokenizer } from './save.js';
+import { applyChatTemplate, type ApplyChatTemplateOptions, type ChatTemplateResult } from './chat-apply.js';
+import type { ChatTemplates, Conversation } from './chat_template.js';
 
 type Text = string;
 type PairArg = string | string[] | null | undefined;
@@ -53,6 +55,9 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
   tokenizerClass!: string;
   readonly isFast = true;
   additionalSpecialTokens: string[] = [];
+  /** tokenizer_config.json's chat_template (or chat_template.jinja): one template, or several by name. */
+  chatTemplate: ChatTemplates | null = null;
+  declare private bosEos: { bos: boolean; eos: boolean };
   declare private gate: SettingsGate;
   declare private tokenizerJson: Record<string, unknown>;
   declare private roles: Partial<Record<SpecialRole, string>>;
@@ -96,11 +101,53 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
     this.additionalSpecialTokens = additional;
     hide('singleTypeIdsZero', singleSequenceTypeIdsAreZero(json.post_processor));
     checkSpecialIds(json, backend, files.tokenizerJsonPath ?? files.vocabPath ?? files.nameOrPath);
+    this.chatTemplate = files.chatTemplates ?? null;
+    hide('bosEos', { bos: Boolean(config.add_bos_token ?? false), eos: Boolean(config.add_eos_token ?? false) });
     for (const [role, token] of Object.entries(roles)) {
       if (backend.tokenToId(token) === null) {
         throw new Error(`${files.tokenizerJsonPath ?? files.vocabPath}: the ${role} token ${JSON.stringify(token)} from the tokenizer configuration is not in the vocabulary`);
       }
     }
+    // transformers 5 rebuilds the post-processor from add_bos_token/add_eos_token when the
+    // configuration sets either (or the tokenizer.json has none).
+    if ('add_bos_token' in config || 'add_eos_token' in config || json.post_processor === null || json.post_processor === undefined) this.updatePostProcessor();
+  }
+
+  // ----- bos/eos around each sequence (transformers' update_post_processor) -----------------
+  get addBosToken(): boolean { return this.bosEos.bos; }
+  set addBosToken(value: boolean) { this.bosEos.bos = value; this.updatePostProcessor(); }
+  get addEosToken(): boolean { return this.bosEos.eos; }
+  set addEosToken(value: boolean) { this.bosEos.eos = value; this.updatePostProcessor(); }
+
+  /** `bos $A eos` / `bos $A eos bos $B eos` as configured, like transformers' TemplateProcessing. */
+  updatePostProcessor(): void {
+    const bos = this.bosEos.bos ? this.bosToken : null;
+    const eos = this.bosEos.eos ? this.eosToken : null;
+    if (this.bosEos.bos && bos === null) this.bosEos.bos = false;
+    if (this.bosEos.eos && eos === null) this.bosEos.eos = false;
+    const single = `${bos !== null ? `${bos}:0 ` : ''}$A:0${eos !== null ? ` ${eos}:0` : ''}`;
+    const pair = `${single}${bos !== null ? ` ${bos}:1` : ''} $B:1${eos !== null ? ` ${eos}:1` : ''}`;
+    const specials: [string, number][] = [];
+    if (bos !== null) specials.push([bos, this.bosTokenId as number]);
+    if (eos !== null) specials.push([eos, this.eosTokenId as number]);
+    this.backendTokenizer.setPostProcessor(templateProcessing(single, pair, specials));
+    const piece = (id: string, typeId: number) => (id.startsWith('$') ? { Sequence: { id: id.slice(1, 2), type_id: typeId } } : { SpecialToken: { id, type_id: typeId } });
+    const parse = (t: string) => t.split(' ').map((p) => { const [id, type] = p.split(/:(?=\d+$)/); return piece(id, Number(type)); });
+    this.tokenizerJson.post_processor = { type: 'TemplateProcessing', single: parse(single), pair: parse(pair) };
+    hideValue(this, 'singleTypeIdsZero', true);
+    this.fingerprintParts.push(`post:${single}|${pair}`);
+    this.gate.invalidate();
+  }
+
+  /**
+   * Renders a conversation with the chat template, as transformers' apply_chat_template: the
+   * text (`tokenize: false`), or its encoding (a BatchEncoding by default, the ids with
+   * `returnDict: false`), with `assistant_masks` when asked.
+   */
+  applyChatTemplate(conversation: Conversation | Conversation[], options: ApplyChatTemplateOptions & { tokenize: false }): string | string[];
+  applyChatTemplate(conversation: Conversation | Conversation[], options?: ApplyChatTemplateOptions): Promise<ChatTemplateResult>;
+  applyChatTemplate(conversation: Conversation | Conversation[], options: ApplyChatTemplateOptions = {}): string | string[] | Promise<ChatTemplateResult> {
+    return applyChatTemplate(this, conversation, options);
   }
 
   // ----- special tokens -------------------------------------------------------------------
@@ -336,6 +383,10 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
     return `${this.tokenizerClass}(nameOrPath='${this.nameOrPath}', vocabSize=${this.vocabSize}, modelMaxLength=${max}, isFast=true, ` +
       `paddingSide='${this.paddingSide}', truncationSide='${this.truncationSide}', specialTokens=${specials})`;
   }
+}
+
+function hideValue(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
 }
 
 /** Hugging Face's clean_up_tokenization: removes spaces before punctuation and contractions. */
