@@ -1,19 +1,27 @@
-// AutoConfig, AutoModel and AutoModelForSequenceClassification: the class is picked from
+// AutoConfig, AutoModel and AutoModelFor{SequenceClassification,MaskedLM,TokenClassification,
+// QuestionAnswering}: the class is picked from
 // config.json's model_type (or, for configs older than model_type, from the name), as in
 // transformers' auto classes.
 import type { DType, Device } from '../engine/dtype.js';
 import type { Tensor } from '../engine/tensor.js';
 import { BertConfig } from './bert/configuration_bert.js';
 import { BertForSequenceClassification, BertModel } from './bert/modeling_bert.js';
+import { BertForMaskedLM, BertForQuestionAnswering, BertForTokenClassification } from './bert/modeling_bert.js';
 import { PretrainedConfig, camelCaseOptions, readConfigDict } from './configuration_utils.js';
 import type { ConfigOptions } from './configuration_utils.js';
 import { DistilBertConfig } from './distilbert/configuration_distilbert.js';
 import { DistilBertForSequenceClassification, DistilBertModel } from './distilbert/modeling_distilbert.js';
+import { DistilBertForMaskedLM, DistilBertForQuestionAnswering, DistilBertForTokenClassification } from './distilbert/modeling_distilbert.js';
+import type { MaskedLM, QuestionAnswering, TokenClassification } from './modeling_heads.js';
 import type { ModelInputs } from './model_inputs.js';
 import type { BaseModelOutput, SequenceClassification } from './modeling_outputs.js';
 import type { FromPretrainedOptions, PreTrainedModel } from './modeling_utils.js';
 import { RobertaConfig, XLMRobertaConfig } from './roberta/configuration_roberta.js';
 import { RobertaForSequenceClassification, RobertaModel, XLMRobertaForSequenceClassification, XLMRobertaModel } from './roberta/modeling_roberta.js';
+import {
+  RobertaForMaskedLM, RobertaForQuestionAnswering, RobertaForTokenClassification,
+  XLMRobertaForMaskedLM, XLMRobertaForQuestionAnswering, XLMRobertaForTokenClassification,
+} from './roberta/modeling_roberta.js';
 
 type ConfigClass = typeof PretrainedConfig & (new (init?: ConfigOptions) => PretrainedConfig);
 
@@ -36,6 +44,12 @@ export interface AutoBaseModel extends Model {
 }
 /** A sequence-classification model: forward gives logits (and the loss when given labels). */
 export interface AutoSequenceClassificationModel extends Model, SequenceClassification {}
+/** A masked-LM model: forward gives logits over the vocabulary for every token (and the loss when given labels). */
+export interface AutoMaskedLMModel extends Model, MaskedLM {}
+/** A token classifier: forward gives logits over the labels for every token. */
+export interface AutoTokenClassificationModel extends Model, TokenClassification {}
+/** An extractive QA model: forward gives startLogits and endLogits (and the loss when given start/end positions). */
+export interface AutoQuestionAnsweringModel extends Model, QuestionAnswering {}
 
 interface Loadable<M> {
   fromPretrained(pathOrId: string, options?: FromPretrainedOptions): Promise<M>;
@@ -50,6 +64,17 @@ const SEQUENCE_CLASSIFICATION_MAPPING = {
   bert: BertForSequenceClassification, distilbert: DistilBertForSequenceClassification,
   roberta: RobertaForSequenceClassification, 'xlm-roberta': XLMRobertaForSequenceClassification,
 } as unknown as Record<string, Loadable<AutoSequenceClassificationModel>>;
+const MASKED_LM_MAPPING = {
+  bert: BertForMaskedLM, distilbert: DistilBertForMaskedLM, roberta: RobertaForMaskedLM, 'xlm-roberta': XLMRobertaForMaskedLM,
+} as unknown as Record<string, Loadable<AutoMaskedLMModel>>;
+const TOKEN_CLASSIFICATION_MAPPING = {
+  bert: BertForTokenClassification, distilbert: DistilBertForTokenClassification,
+  roberta: RobertaForTokenClassification, 'xlm-roberta': XLMRobertaForTokenClassification,
+} as unknown as Record<string, Loadable<AutoTokenClassificationModel>>;
+const QUESTION_ANSWERING_MAPPING = {
+  bert: BertForQuestionAnswering, distilbert: DistilBertForQuestionAnswering,
+  roberta: RobertaForQuestionAnswering, 'xlm-roberta': XLMRobertaForQuestionAnswering,
+} as unknown as Record<string, Loadable<AutoQuestionAnsweringModel>>;
 
 /** model_type, or for old configs without it the longest known type contained in the path (transformers' fallback). */
 function modelTypeOf(dict: Record<string, unknown>, pathOrId: string, file: string): string {
@@ -104,3 +129,6 @@ function autoClass<M>(name: string, mapping: Record<string, Loadable<M>>) {
 
 export const AutoModel = autoClass('AutoModel', MODEL_MAPPING);
 export const AutoModelForSequenceClassification = autoClass('AutoModelForSequenceClassification', SEQUENCE_CLASSIFICATION_MAPPING);
+export const AutoModelForMaskedLM = autoClass('AutoModelForMaskedLM', MASKED_LM_MAPPING);
+export const AutoModelForTokenClassification = autoClass('AutoModelForTokenClassification', TOKEN_CLASSIFICATION_MAPPING);
+export const AutoModelForQuestionAnswering = autoClass('AutoModelForQuestionAnswering', QUESTION_ANSWERING_MAPPING);
