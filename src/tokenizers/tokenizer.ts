@@ -32,6 +32,7 @@ export interface DecodeOptions {
 }
 
 export interface PreTrainedTokenizerFast {
+  (words: string[][], options: EncodeOptions & { isSplitIntoWords: true }): Promise<BatchEncoding<number[][]>>;
   (text: Text | Text[], textPair: PairArg, options: EncodeOptions & { returnTensors: 'pt' }): Promise<BatchEncoding<Tensor>>;
   (text: Text | Text[], options: EncodeOptions & { returnTensors: 'pt' }): Promise<BatchEncoding<Tensor>>;
   (text: Text, textPair?: string | null, options?: EncodeOptions): Promise<BatchEncoding<number[]>>;
