@@ -19,7 +19,13 @@ export { RandomState } from './datasets/random-state.js';
 
 export { DataLoader, type DataLoaderOptions, type LoaderDataset, type IndexedData } from './data/dataloader.js';
 export { SequentialSampler, RandomSampler, LengthGroupedSampler, DistributedSampler, BatchSampler, type Sampler } from './data/samplers.js';
-export { DataCollatorWithPadding, DataCollatorForLanguageModeling, DefaultDataCollator, defaultDataCollator, type Batch, type PaddedBatch } from './data/collators.js';
+export { DataCollatorWithPadding, DefaultDataCollator, defaultDataCollator, type Batch, type PaddedBatch } from './data/collators.js';
+export { DataCollatorForLanguageModeling, DataCollatorForWholeWordMask, groupTexts, type DataCollatorForLanguageModelingOptions } from './data/language_modeling.js';
+export { DataCollatorForTokenClassification, alignLabelsWithTokens, alignBatchLabels, bToILabels, type AlignLabelsOptions } from './data/token_classification.js';
+export {
+  prepareTrainFeatures, prepareValidationFeatures, postprocessQaPredictions,
+  type SquadAnswers, type QaPreprocessOptions, type PostprocessOptions, type PostprocessResult, type QaPrediction,
+} from './data/question_answering.js';
 export * as data from './data/torch-data-index.js';
 export { range } from './datasets/range.js';
 

@@ -1,7 +1,6 @@
 // Data collators: a list of examples → a batch of tensors, as in Hugging Face transformers.
 // They are callable objects, so they can be passed as a DataLoader's collateFn.
 import type { Tensor } from '../engine/tensor.js';
-import { Generator } from '../datasets/random.js';
 import type { BatchEncoding } from '../tokenizers/batch-encoding.js';
 import { Callable } from '../tokenizers/callable.js';
 import { columnToTensor, type PadOptions } from '../tokenizers/pad.js';
@@ -124,73 +123,5 @@ export class DefaultDataCollator extends Callable<[Features], Batch> {
 
   protected _call(features: Features): Batch {
     return defaultDataCollator(features);
-  }
-}
-
-export interface DataCollatorForLanguageModelingOptions {
-  tokenizer: CollatorTokenizer;
-  mlm?: boolean;
-  mlmProbability?: number;
-  padToMultipleOf?: number;
-  /** Seed for the masking draws (default: random). */
-  seed?: number;
-}
-
-export interface DataCollatorForLanguageModeling {
-  (features: Features): Batch;
-}
-
-/**
- * Masked language modelling batches: of the non-special tokens, `mlmProbability` are chosen;
- * of those 80% become [MASK], 10% a random token, 10% stay. Labels are -100 except at chosen
- * positions. With `mlm: false`, labels are the inputs (padding -100), for causal LM.
- */
-export class DataCollatorForLanguageModeling extends Callable<[Features], Batch> {
-  tokenizer!: CollatorTokenizer;
-  mlm!: boolean;
-  mlmProbability!: number;
-  padToMultipleOf?: number;
-  generator!: Generator;
-
-  constructor(options: DataCollatorForLanguageModelingOptions) {
-    super();
-    this.tokenizer = options.tokenizer;
-    this.mlm = options.mlm ?? true;
-    this.mlmProbability = options.mlmProbability ?? 0.15;
-    this.padToMultipleOf = options.padToMultipleOf;
-    this.generator = new Generator(options.seed);
-    if (this.mlm && this.tokenizer.maskTokenId === null) {
-      throw new Error('DataCollatorForLanguageModeling: the tokenizer has no mask token, needed for masked language modelling; pass mlm: false for causal LM');
-    }
-    if (!(this.mlmProbability >= 0 && this.mlmProbability <= 1)) throw new RangeError(`mlmProbability must be in [0, 1], got ${this.mlmProbability}`);
-  }
-
-  protected _call(features: Features): Batch {
-    const enc = this.tokenizer.pad(features, { padding: true, padToMultipleOf: this.padToMultipleOf, returnTensors: 'pt' });
-    const batch = enc.toObject() as Record<string, Tensor>;
-    const inputIds = batch.input_ids;
-    const [n, len] = inputIds.shape;
-    const ids = Array.from(inputIds.data() as BigInt64Array, Number);
-    const specialTensor = batch.special_tokens_mask;
-    const special = specialTensor ? Array.from(specialTensor.data() as BigInt64Array, Number) : null;
-    delete batch.special_tokens_mask;
-    const specialIds = new Set([...this.tokenizer.allSpecialIds, ...(this.tokenizer.padTokenId !== null ? [this.tokenizer.padTokenId] : [])]);
-    const labels = new BigInt64Array(n * len);
-    const g = this.generator;
-    for (let i = 0; i < ids.length; i++) {
-      const isSpecial = special ? special[i] === 1 : specialIds.has(ids[i]);
-      if (!this.mlm) {
-        labels[i] = ids[i] === this.tokenizer.padTokenId ? -100n : BigInt(ids[i]);
-        continue;
-      }
-      labels[i] = -100n;
-      if (isSpecial || g.random() >= this.mlmProbability) continue;
-      labels[i] = BigInt(ids[i]);
-      if (g.random() < 0.8) ids[i] = this.tokenizer.maskTokenId as number;
-      else if (g.random() < 0.5) ids[i] = g.integers(this.tokenizer.numTokens);
-    }
-    batch.input_ids = getTorch().tensor(BigInt64Array.from(ids, BigInt), { shape: [n, len] });
-    batch.labels = getTorch().tensor(labels, { shape: [n, len] });
-    return withAliases(batch) as Batch;
   }
 }

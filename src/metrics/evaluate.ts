@@ -6,12 +6,17 @@ import { accuracyScore, f1Score, matthewsCorrcoef, precisionScore, recallScore }
 import type { Average, ZeroDivision } from './classification.js';
 import { pearsonr, spearmanr } from './correlation.js';
 import { rocAucScore } from './ranking.js';
+import { seqeval } from './seqeval.js';
+import type { SeqevalOptions } from './seqeval.js';
+import { squad, squadV2 } from './squad.js';
+import type { SquadPrediction, SquadReference } from './squad.js';
 import type { RocAucOptions } from './ranking.js';
 import type { Label } from './validation.js';
 import { asValues, toPlain } from './validation.js';
 
-export type MetricResult = Record<string, number | number[]>;
-export type MetricName = 'accuracy' | 'precision' | 'recall' | 'f1' | 'roc_auc' | 'matthews_correlation' | 'pearsonr' | 'spearmanr' | 'glue';
+/** A metric's numbers; seqeval also gives { precision, recall, f1, number } per entity type. */
+export type MetricResult = Record<string, number | number[] | Record<string, number>>;
+export type MetricName = 'accuracy' | 'precision' | 'recall' | 'f1' | 'roc_auc' | 'matthews_correlation' | 'pearsonr' | 'spearmanr' | 'glue' | 'seqeval' | 'squad' | 'squad_v2';
 
 export const GLUE_CONFIGS = ['sst2', 'mnli', 'mnli_mismatched', 'mnli_matched', 'cola', 'stsb', 'mrpc', 'qqp', 'qnli', 'rte', 'wnli', 'hans'] as const;
 export type GlueConfig = (typeof GLUE_CONFIGS)[number];
@@ -123,6 +128,20 @@ const SPECS: Record<MetricName, Spec> = {
     },
   },
   glue: { configs: [...GLUE_CONFIGS], predictionsName: 'predictions', kwargs: [], compute: (p, r, _kw, config) => glue(config, p, r) },
+  seqeval: {
+    configs: ['default'],
+    predictionsName: 'predictions',
+    kwargs: ['suffix', 'scheme', 'mode', 'sample_weight', 'zero_division'],
+    compute(p, r, kw): MetricResult {
+      if (kw.sample_weight != null) throw new Error('seqeval: sample_weight is not supported by finetune');
+      return seqeval(p as string[][], r as string[][], defined({ suffix: kw.suffix as boolean, scheme: kw.scheme as string, mode: kw.mode as SeqevalOptions['mode'], zeroDivision: kw.zero_division as SeqevalOptions['zeroDivision'] })) as MetricResult;
+    },
+  },
+  squad: { configs: ['default'], predictionsName: 'predictions', kwargs: [], compute: (p, r) => squad(p as SquadPrediction[], r as SquadReference[]) },
+  squad_v2: {
+    configs: ['default'], predictionsName: 'predictions', kwargs: ['no_answer_threshold'],
+    compute: (p, r, kw) => squadV2(p as SquadPrediction[], r as SquadReference[], (kw.no_answer_threshold as number | undefined) ?? 1.0),
+  },
 };
 
 /** A loaded metric: compute() at once, or add()/addBatch() per batch then compute(). */

@@ -17,3 +17,5 @@ export type { RocAucOptions, RocAverage, RocCurve } from './ranking.js';
 export { betainc, pearsonr, rankdata, spearmanr } from './correlation.js';
 export type { CorrelationResult } from './correlation.js';
 export type { ArrayInput, Label } from './validation.js';
+export { seqeval, getEntities, strictEntities, type SeqevalOptions, type SeqevalResult } from './seqeval.js';
+export { squad, squadV2, normalizeAnswer, type SquadPrediction, type SquadReference } from './squad.js';

@@ -1,14 +1,18 @@
-// AutoConfig, AutoModel and AutoModelForSequenceClassification: the class is picked from
+// AutoConfig, AutoModel and AutoModelFor{SequenceClassification,MaskedLM,TokenClassification,
+// QuestionAnswering}: the class is picked from
 // config.json's model_type (or, for configs older than model_type, from the name), as in
 // transformers' auto classes.
 import type { DType, Device } from '../engine/dtype.js';
 import type { Tensor } from '../engine/tensor.js';
 import { BertConfig } from './bert/configuration_bert.js';
 import { BertForSequenceClassification, BertModel } from './bert/modeling_bert.js';
+import { BertForMaskedLM, BertForQuestionAnswering, BertForTokenClassification } from './bert/modeling_bert.js';
 import { PretrainedConfig, camelCaseOptions, readConfigDict } from './configuration_utils.js';
 import type { ConfigOptions } from './configuration_utils.js';
 import { DistilBertConfig } from './distilbert/configuration_distilbert.js';
 import { DistilBertForSequenceClassification, DistilBertModel } from './distilbert/modeling_distilbert.js';
+import { DistilBertForMaskedLM, DistilBertForQuestionAnswering, DistilBertForTokenClassification } from './distilbert/modeling_distilbert.js';
+import type { MaskedLM, QuestionAnswering, TokenClassification } from './modeling_heads.js';
 import type { ModelInputs } from './model_inputs.js';
 import type { BaseModelOutput, SequenceClassification } from './modeling_outputs.js';
 import type { FromPretrainedOptions, PreTrainedModel } from './modeling_utils.js';
@@ -23,6 +27,10 @@ import { Qwen2Config, Qwen2ForCausalLM, Qwen2ForSequenceClassification, Qwen2Mod
 import { Qwen3Config, Qwen3ForCausalLM, Qwen3ForSequenceClassification, Qwen3Model } from './qwen3/modeling_qwen3.js';
 import { GemmaConfig, GemmaForCausalLM, GemmaForSequenceClassification, GemmaModel } from './gemma/modeling_gemma.js';
 import { RobertaForSequenceClassification, RobertaModel, XLMRobertaForSequenceClassification, XLMRobertaModel } from './roberta/modeling_roberta.js';
+import {
+  RobertaForMaskedLM, RobertaForQuestionAnswering, RobertaForTokenClassification,
+  XLMRobertaForMaskedLM, XLMRobertaForQuestionAnswering, XLMRobertaForTokenClassification,
+} from './roberta/modeling_roberta.js';
 
 type ConfigClass = typeof PretrainedConfig & (new (init?: ConfigOptions) => PretrainedConfig);
 
@@ -55,6 +63,12 @@ export interface AutoSequenceClassificationModel extends Model, SequenceClassifi
 export interface AutoCausalLMModel extends Model {
   forward(inputs: ModelInputs | Tensor): CausalLMOutputWithPast;
 }
+/** A masked-LM model: forward gives logits over the vocabulary for every token (and the loss when given labels). */
+export interface AutoMaskedLMModel extends Model, MaskedLM {}
+/** A token classifier: forward gives logits over the labels for every token. */
+export interface AutoTokenClassificationModel extends Model, TokenClassification {}
+/** An extractive QA model: forward gives startLogits and endLogits (and the loss when given start/end positions). */
+export interface AutoQuestionAnsweringModel extends Model, QuestionAnswering {}
 
 interface Loadable<M> {
   fromPretrained(pathOrId: string, options?: FromPretrainedOptions): Promise<M>;
@@ -75,6 +89,17 @@ const SEQUENCE_CLASSIFICATION_MAPPING = {
 const CAUSAL_LM_MAPPING = {
   llama: LlamaForCausalLM, gpt2: GPT2LMHeadModel, mistral: MistralForCausalLM, qwen2: Qwen2ForCausalLM, qwen3: Qwen3ForCausalLM, gemma: GemmaForCausalLM,
 } as unknown as Record<string, Loadable<AutoCausalLMModel>>;
+const MASKED_LM_MAPPING = {
+  bert: BertForMaskedLM, distilbert: DistilBertForMaskedLM, roberta: RobertaForMaskedLM, 'xlm-roberta': XLMRobertaForMaskedLM,
+} as unknown as Record<string, Loadable<AutoMaskedLMModel>>;
+const TOKEN_CLASSIFICATION_MAPPING = {
+  bert: BertForTokenClassification, distilbert: DistilBertForTokenClassification,
+  roberta: RobertaForTokenClassification, 'xlm-roberta': XLMRobertaForTokenClassification,
+} as unknown as Record<string, Loadable<AutoTokenClassificationModel>>;
+const QUESTION_ANSWERING_MAPPING = {
+  bert: BertForQuestionAnswering, distilbert: DistilBertForQuestionAnswering,
+  roberta: RobertaForQuestionAnswering, 'xlm-roberta': XLMRobertaForQuestionAnswering,
+} as unknown as Record<string, Loadable<AutoQuestionAnsweringModel>>;
 
 /** model_type, or for old configs without it the longest known type contained in the path (transformers' fallback). */
 function modelTypeOf(dict: Record<string, unknown>, pathOrId: string, file: string): string {
@@ -130,3 +155,6 @@ function autoClass<M>(name: string, mapping: Record<string, Loadable<M>>) {
 export const AutoModel = autoClass('AutoModel', MODEL_MAPPING);
 export const AutoModelForSequenceClassification = autoClass('AutoModelForSequenceClassification', SEQUENCE_CLASSIFICATION_MAPPING);
 export const AutoModelForCausalLM = autoClass('AutoModelForCausalLM', CAUSAL_LM_MAPPING);
+export const AutoModelForMaskedLM = autoClass('AutoModelForMaskedLM', MASKED_LM_MAPPING);
+export const AutoModelForTokenClassification = autoClass('AutoModelForTokenClassification', TOKEN_CLASSIFICATION_MAPPING);
+export const AutoModelForQuestionAnswering = autoClass('AutoModelForQuestionAnswering', QUESTION_ANSWERING_MAPPING);

@@ -11,13 +11,26 @@ export {
   BertModel, BertForSequenceClassification, BertPreTrainedModel, BertEmbeddings, BertSelfAttention, BertSelfOutput, BertAttention,
   BertIntermediate, BertOutput, BertLayer, BertEncoder, BertPooler,
 } from './bert/modeling_bert.js';
+export {
+  BertForMaskedLM, BertForTokenClassification, BertForQuestionAnswering, BertOnlyMLMHead, BertLMPredictionHead, BertPredictionHeadTransform,
+} from './bert/modeling_bert.js';
 export { RobertaConfig, XLMRobertaConfig } from './roberta/configuration_roberta.js';
 export {
   RobertaModel, RobertaForSequenceClassification, RobertaPreTrainedModel, RobertaEmbeddings, RobertaClassificationHead,
   XLMRobertaModel, XLMRobertaForSequenceClassification,
 } from './roberta/modeling_roberta.js';
+export {
+  RobertaForMaskedLM, RobertaForTokenClassification, RobertaForQuestionAnswering, RobertaLMHead,
+  XLMRobertaForMaskedLM, XLMRobertaForTokenClassification, XLMRobertaForQuestionAnswering,
+} from './roberta/modeling_roberta.js';
 export { DistilBertConfig } from './distilbert/configuration_distilbert.js';
 export { DistilBertModel, DistilBertForSequenceClassification, DistilBertPreTrainedModel } from './distilbert/modeling_distilbert.js';
+export { DistilBertForMaskedLM, DistilBertForTokenClassification, DistilBertForQuestionAnswering } from './distilbert/modeling_distilbert.js';
+export type { MaskedLM, TokenClassification, QuestionAnswering, MaskedLMOutputFor, TokenClassifierOutputFor, QuestionAnsweringOutputFor } from './modeling_heads.js';
+export {
+  AutoModelForMaskedLM, AutoModelForTokenClassification, AutoModelForQuestionAnswering,
+  type AutoMaskedLMModel, type AutoTokenClassificationModel, type AutoQuestionAnsweringModel,
+} from './auto.js';
 export { AutoConfig, AutoModel, AutoModelForSequenceClassification, type AutoBaseModel, type AutoSequenceClassificationModel } from './auto.js';
 export { AutoModelForCausalLM, type AutoCausalLMModel } from './auto.js';
 export { DynamicCache } from './cache_utils.js';

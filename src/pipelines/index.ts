@@ -1,7 +1,10 @@
-// pipeline(task, model): transformers' one-call inference. Only the text-classification
-// family exists here (with 'sentiment-analysis' as its alias, as in transformers).
+// pipeline(task, model): transformers' one-call inference: text-classification (alias
+// 'sentiment-analysis'), fill-mask, and token-classification (alias 'ner').
 import type { Device } from '../engine/dtype.js';
 import { AutoModelForSequenceClassification, type AutoSequenceClassificationModel } from '../models/auto.js';
+import { AutoModelForMaskedLM, AutoModelForTokenClassification } from '../models/auto.js';
+import { FillMaskPipeline, type FillMaskOptions, type FillMaskResult } from './fill_mask.js';
+import { TokenClassificationPipeline, type GroupedEntity, type TokenClassificationOptions, type TokenEntity } from './token_classification.js';
 import { AutoTokenizer } from '../tokenizers/auto.js';
 import type { PreTrainedTokenizerFast } from '../tokenizers/tokenizer.js';
 import { AutoModelForCausalLM, type AutoCausalLMModel } from '../models/auto.js';
@@ -17,7 +20,14 @@ export type { ClassificationFunction, ClassificationInput, LabelScore, TextClass
 export { TextGenerationPipeline } from './text_generation.js';
 export type { ChatMessage, GeneratedText, TextGenerationOptions } from './text_generation.js';
 
-export const SUPPORTED_TASKS = { 'text-classification': 'text-classification', 'sentiment-analysis': 'text-classification', 'text-generation': 'text-generation' } as const;
+export { FillMaskPipeline, type FillMaskOptions, type FillMaskResult } from './fill_mask.js';
+export { TokenClassificationPipeline, type AggregationStrategy, type GroupedEntity, type TokenClassificationOptions, type TokenEntity } from './token_classification.js';
+
+export const SUPPORTED_TASKS = {
+  'text-classification': 'text-classification', 'sentiment-analysis': 'text-classification',
+  'fill-mask': 'fill-mask', 'token-classification': 'token-classification', ner: 'token-classification',
+  'text-generation': 'text-generation',
+} as const;
 export type PipelineTask = keyof typeof SUPPORTED_TASKS;
 
 export interface PipelineOptions extends TextClassificationOptions {
@@ -47,12 +57,34 @@ export interface TextGenerator {
   readonly tokenizer: PreTrainedTokenizerFast;
 }
 
-/** pipeline('text-generation', model, { tokenizer, ...generate options }): as transformers' pipeline. */
+/** pipeline(task, model, options): as transformers' pipeline. */
 export async function pipeline(task: 'text-generation', model: string | AutoCausalLMModel, options?: { tokenizer?: string | PreTrainedTokenizerFast; revision?: string } & TextGenerationOptions): Promise<TextGenerator>;
-export async function pipeline(task: Exclude<PipelineTask, 'text-generation'>, model: string | AutoSequenceClassificationModel, options?: PipelineOptions): Promise<TextClassifier>;
-export async function pipeline(task: PipelineTask, model: unknown, options: object = {}): Promise<TextClassifier | TextGenerator> {
-  if (task === 'text-generation') return textGenerationPipeline(model as string | AutoCausalLMModel, options as Record<string, unknown>);
-  return textClassificationPipeline(task, model as string | AutoSequenceClassificationModel, options as PipelineOptions);
+export async function pipeline(task: 'fill-mask', model: string, options?: FillMaskOptions & { tokenizer?: string | PreTrainedTokenizerFast; revision?: string }): Promise<(text: string, options?: FillMaskOptions) => Promise<FillMaskResult[] | FillMaskResult[][]>>;
+export async function pipeline(task: 'token-classification' | 'ner', model: string, options?: TokenClassificationOptions & { tokenizer?: string | PreTrainedTokenizerFast; revision?: string }): Promise<(text: string, options?: TokenClassificationOptions) => Promise<(TokenEntity | GroupedEntity)[]>>;
+export async function pipeline(task: 'text-classification' | 'sentiment-analysis', model: string | AutoSequenceClassificationModel, options?: PipelineOptions): Promise<TextClassifier>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function pipeline(task: string, model: unknown, options: any = {}): Promise<any> {
+  if (!(task in SUPPORTED_TASKS)) {
+    throw new Error(`Unknown task ${JSON.stringify(task)}, available tasks are ${Object.keys(SUPPORTED_TASKS).map((t) => JSON.stringify(t)).join(', ')}`);
+  }
+  const kind = SUPPORTED_TASKS[task as PipelineTask];
+  if (kind === 'text-generation') return textGenerationPipeline(model as string | AutoCausalLMModel, options as Record<string, unknown>);
+  if (kind === 'fill-mask' || kind === 'token-classification') return tokenLevelPipeline(task, kind, model, options);
+  return textClassificationPipeline(task as PipelineTask, model as string | AutoSequenceClassificationModel, options as PipelineOptions);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function tokenLevelPipeline(task: string, kind: 'fill-mask' | 'token-classification', model: unknown, options: any): Promise<unknown> {
+  if (typeof model !== 'string') throw new TypeError(`pipeline('${task}'): pass the model's folder or Hub id`);
+  const { tokenizer: tokOption, revision, device: _device, ...defaults } = options;
+  const opts = revision ? { revision } : {};
+  const tokenizer = tokOption !== undefined && typeof tokOption !== 'string' ? tokOption : await AutoTokenizer.fromPretrained(tokOption ?? model, opts);
+  if (kind === 'fill-mask') {
+    const pipe = new FillMaskPipeline(await AutoModelForMaskedLM.fromPretrained(model, opts), tokenizer, defaults as FillMaskOptions);
+    return Object.assign((text: string, o?: FillMaskOptions) => pipe.run(text, o), { pipeline: pipe, task });
+  }
+  const pipe = new TokenClassificationPipeline(await AutoModelForTokenClassification.fromPretrained(model, opts), tokenizer, defaults as TokenClassificationOptions);
+  return Object.assign((text: string, o?: TokenClassificationOptions) => pipe.run(text, o), { pipeline: pipe, task });
 }
 
 async function loadTokenizer(task: string, model: unknown, option: unknown, revision?: string): Promise<PreTrainedTokenizerFast> {
@@ -77,9 +109,6 @@ async function textGenerationPipeline(model: string | AutoCausalLMModel, options
  * `model` may also be a model object, in which case a tokenizer (object or location) is required.
  */
 async function textClassificationPipeline(task: PipelineTask, model: string | AutoSequenceClassificationModel, options: PipelineOptions = {}): Promise<TextClassifier> {
-  if (!(task in SUPPORTED_TASKS)) {
-    throw new Error(`Unknown task ${JSON.stringify(task)}, available tasks are ${Object.keys(SUPPORTED_TASKS).map((t) => JSON.stringify(t)).join(', ')}`);
-  }
   const { tokenizer: tokenizerOption, device, revision, ...defaults } = options;
   const loaded = typeof model === 'string' ? await AutoModelForSequenceClassification.fromPretrained(model, revision ? { revision } : {}) : model;
   let tokenizer: PreTrainedTokenizerFast;

@@ -129,7 +129,15 @@ export class BatchEncoding<V extends EncodedValue = EncodedValue> {
   }
 
   tokens(batchIndex = 0): string[] { return this.encoding(batchIndex).getTokens(); }
-  wordIds(batchIndex = 0): (number | null)[] { return this.encoding(batchIndex).getWordIds().map((w) => w ?? null); }
+  wordIds(batchIndex = 0): (number | null)[] {
+    // with isSplitIntoWords, the words the caller gave (see split-words.ts)
+    const split = (this as { splitWordIds?: (number | null)[][] }).splitWordIds;
+    if (split) {
+      this.encoding(batchIndex);
+      return [...split[batchIndex]];
+    }
+    return this.encoding(batchIndex).getWordIds().map((w) => w ?? null);
+  }
   sequenceIds(batchIndex = 0): (number | null)[] { return this.encoding(batchIndex).getSequenceIds().map((s) => s ?? null); }
   tokenToChars(batchIndex: number, tokenIndex: number): [number, number] | null {
     return this.encoding(batchIndex).tokenToChars(tokenIndex) ?? null;

@@ -20,13 +20,15 @@ export interface EncodeOptions {
   returnSpecialTokensMask?: boolean;
   returnOffsetsMapping?: boolean;
   returnLength?: boolean;
+  /** The text is a list of words (or a batch of such lists), as for token classification; wordIds() indexes them. */
+  isSplitIntoWords?: boolean;
 }
 
 /** The options a tokenizer call takes (camelCase; normalizeOptions also accepts snake_case). */
 export const ENCODE_OPTIONS: ReadonlySet<string> = new Set([
   'addSpecialTokens', 'padding', 'truncation', 'maxLength', 'stride', 'padToMultipleOf', 'paddingSide', 'returnTensors',
   'returnTokenTypeIds', 'returnAttentionMask', 'returnOverflowingTokens', 'returnSpecialTokensMask', 'returnOffsetsMapping',
-  'returnLength', 'verbose',
+  'returnLength', 'verbose', 'isSplitIntoWords',
 ]);
 
 

@@ -22,6 +22,8 @@ import { toIdList } from './tensors.js';
 import { saveTokenizer } from './save.js';
 import { applyChatTemplate, type ApplyChatTemplateOptions, type ChatTemplateResult } from './chat-apply.js';
 import type { ChatTemplates, Conversation } from './chat_template.js';
+import { pairWindows } from './pair-overflow.js';
+import { attachWordIds, isBatchOfWords, joinWords, type JoinedWords } from './split-words.js';
 
 type Text = string;
 type PairArg = string | string[] | null | undefined;
@@ -32,6 +34,7 @@ export interface DecodeOptions {
 }
 
 export interface PreTrainedTokenizerFast {
+  (words: string[][], options: EncodeOptions & { isSplitIntoWords: true }): Promise<BatchEncoding<number[][]>>;
   (text: Text | Text[], textPair: PairArg, options: EncodeOptions & { returnTensors: 'pt' }): Promise<BatchEncoding<Tensor>>;
   (text: Text | Text[], options: EncodeOptions & { returnTensors: 'pt' }): Promise<BatchEncoding<Tensor>>;
   (text: Text, textPair?: string | null, options?: EncodeOptions): Promise<BatchEncoding<number[]>>;
@@ -251,8 +254,15 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
   protected async _call(text: Text | Text[], pairOrOptions?: unknown, maybeOptions?: EncodeOptions): Promise<BatchEncoding> {
     const pairGiven = typeof pairOrOptions === 'string' || Array.isArray(pairOrOptions) || pairOrOptions === null;
     const options = normalizeOptions<EncodeOptions>((pairGiven ? maybeOptions : pairOrOptions ?? maybeOptions) as object | undefined, ENCODE_OPTIONS, 'tokenizer');
-    const pair = pairGiven ? (pairOrOptions as PairArg) : undefined;
-    const batched = Array.isArray(text);
+    let pair = pairGiven ? (pairOrOptions as PairArg) : undefined;
+    let batched = Array.isArray(text);
+    let words: [JoinedWords, JoinedWords | null] | null = null;
+    if (options.isSplitIntoWords) {
+      batched = isBatchOfWords(text);
+      words = [joinWords(text, 'text'), pair === null || pair === undefined ? null : joinWords(pair, 'textPair')];
+      text = batched ? words[0].texts : words[0].texts[0];
+      if (words[1]) pair = batched ? words[1].texts : words[1].texts[0];
+    }
     const texts = checkTexts(text, 'text');
     const pairs = pair === null || pair === undefined ? null : checkTexts(pair, 'textPair');
     if (pairs && (Array.isArray(pair) !== batched || pairs.length !== texts.length)) {
@@ -270,10 +280,21 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
       // library's pair encode, all submitted at once (they run on the addon's thread pool),
       // then are padded to a common length by the library's Encoding.pad.
       const truncOnly = { truncation: settings.truncation, padding: null };
-      encodings = await this.runEncode(truncOnly, () => Promise.all(texts.map((t, i) => backend.encode(t, pairs[i], { addSpecialTokens }))));
+      const windowed = options.returnOverflowingTokens && settings.truncation && settings.truncation.strategy !== 'LongestFirst' ? settings.truncation : null;
+      if (windowed) {
+        // the binding's pair overflow differs from the library's (see pair-overflow.ts): windows are made here
+        const full = await this.runEncode({ truncation: null, padding: null }, () => Promise.all(texts.map((t, i) => backend.encode(t, pairs[i], { addSpecialTokens }))));
+        const which = windowed.strategy === 'OnlySecond' ? 1 : 0;
+        encodings = full.map((e) => pairWindows(e, windowed.maxLength, windowed.stride, which, this.truncationSide) as unknown as Encoding);
+      } else encodings = await this.runEncode(truncOnly, () => Promise.all(texts.map((t, i) => backend.encode(t, pairs[i], { addSpecialTokens }))));
       if (settings.padding) this.padNative(encodings, settings.padding);
     }
-    return encodingsToBatch(encodings, options, settings, batched, pairs !== null, this);
+    const out = encodingsToBatch(encodings, options, settings, batched, pairs !== null, this);
+    if (words) {
+      const mapping = out.overflow_to_sample_mapping as number[] | undefined;
+      attachWordIds(out, out.encodings ?? [], (r) => (Array.isArray(mapping) ? mapping[r] : r), words[0], words[1]);
+    }
+    return out;
   }
 
   private padNative(encodings: Encoding[], p: NonNullable<ResolvedSettings['padding']>): void {

@@ -2,10 +2,11 @@
 // (so the weights' dotted names are Hugging Face's: bert.encoder.layer.0.attention.self.query.weight),
 // the same arithmetic, and the same loss for sequence classification. Read top to bottom:
 // embeddings → self-attention → attention output → feed-forward → layer → encoder → pooler →
-// BertModel → BertForSequenceClassification.
+// BertModel → BertForSequenceClassification → the MLM head and BertForMaskedLM →
+// BertForTokenClassification → BertForQuestionAnswering.
 import * as torch from '../../engine/torch.js';
 import type { Tensor } from '../../engine/tensor.js';
-import { Module } from '../../nn/module.js';
+import { Module, Parameter } from '../../nn/module.js';
 import { Dropout, Embedding, LayerNorm, Linear, Tanh } from '../../nn/layers.js';
 import { getActivation } from '../activations.js';
 import { multiHeadAttention } from '../attention.js';
@@ -15,6 +16,8 @@ import type { ModelInputs, ReadInputs } from '../model_inputs.js';
 import { LayerStack, embed } from '../modeling_layers.js';
 import { classifySequences } from '../modeling_outputs.js';
 import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutputFor } from '../modeling_outputs.js';
+import { QA_HEAD_INPUTS, QA_LABEL_NAMES, TOKEN_HEAD_INPUTS, answerSpans, classifyTokens } from '../modeling_heads.js';
+import type { MaskedLM, MaskedLMOutputFor, QuestionAnswering, QuestionAnsweringOutputFor, TokenClassification, TokenClassifierOutputFor } from '../modeling_heads.js';
 import { PreTrainedModel } from '../modeling_utils.js';
 import { BertConfig } from './configuration_bert.js';
 
@@ -256,6 +259,128 @@ export class BertForSequenceClassification extends BertPreTrainedModel implement
     return classifySequences(this, inputs, (x) => {
       const out = this.bert.run(x);
       return [this.classifier.forward(this.dropout.forward(out.poolerOutput!)), out];
+    });
+  }
+}
+
+/** dense → activation → LayerNorm: the MLM head's transform of each hidden state. */
+export class BertPredictionHeadTransform extends Module {
+  dense: Linear;
+  LayerNorm: LayerNorm;
+  readonly transformActFn: (x: Tensor) => Tensor;
+
+  constructor(config: BertConfig) {
+    super();
+    this.dense = new Linear(config.hiddenSize, config.hiddenSize);
+    this.transformActFn = getActivation(config.hiddenAct);
+    this.LayerNorm = new LayerNorm(config.hiddenSize, { eps: config.layerNormEps });
+  }
+
+  forward(hidden: Tensor): Tensor {
+    return this.LayerNorm.forward(this.transformActFn(this.dense.forward(hidden)));
+  }
+}
+
+/** transform → decoder onto the vocabulary; the decoder's weight is the word embedding (tied), its bias `bias`. */
+export class BertLMPredictionHead extends Module {
+  transform: BertPredictionHeadTransform;
+  decoder: Linear;
+  bias: Parameter;
+
+  constructor(config: BertConfig) {
+    super();
+    this.transform = new BertPredictionHeadTransform(config);
+    this.decoder = new Linear(config.hiddenSize, config.vocabSize);
+    // one Parameter under two names (cls.predictions.bias, cls.predictions.decoder.bias), as transformers ties them
+    this.bias = this.decoder.bias!;
+  }
+
+  forward(hidden: Tensor): Tensor {
+    return this.decoder.forward(this.transform.forward(hidden));
+  }
+}
+
+/** cls.predictions: the MLM head alone (BertForPreTraining's cls also has seq_relationship, the NSP head). */
+export class BertOnlyMLMHead extends Module {
+  predictions: BertLMPredictionHead;
+
+  constructor(config: BertConfig) {
+    super();
+    this.predictions = new BertLMPredictionHead(config);
+  }
+
+  forward(sequenceOutput: Tensor): Tensor {
+    return this.predictions.forward(sequenceOutput);
+  }
+}
+
+export class BertForMaskedLM extends BertPreTrainedModel implements MaskedLM {
+  static override forwardInputNames: readonly string[] = TOKEN_HEAD_INPUTS;
+  static override labelNames: readonly string[] = ['labels'];
+  static override tiedWeightsKeys: readonly string[] = ['cls\\.predictions\\.decoder\\.weight', 'cls\\.predictions\\.decoder\\.bias'];
+  bert: BertModel;
+  cls: BertOnlyMLMHead;
+
+  constructor(config: BertConfig) {
+    super(config);
+    this.bert = new BertModel(config, { addPoolingLayer: false });
+    this.cls = new BertOnlyMLMHead(config);
+    this.postInit();
+  }
+
+  override getOutputEmbeddings(): Linear {
+    return this.cls.predictions.decoder;
+  }
+
+  forward<I extends ModelInputs | Tensor>(inputs: I): MaskedLMOutputFor<I> {
+    return classifyTokens(this, inputs, (x) => {
+      const out = this.bert.run(x);
+      return [this.cls.forward(out.lastHiddenState), out];
+    });
+  }
+}
+
+export class BertForTokenClassification extends BertPreTrainedModel implements TokenClassification {
+  static override forwardInputNames: readonly string[] = TOKEN_HEAD_INPUTS;
+  static override labelNames: readonly string[] = ['labels'];
+  bert: BertModel;
+  dropout: Dropout;
+  classifier: Linear;
+
+  constructor(config: BertConfig) {
+    super(config);
+    this.bert = new BertModel(config, { addPoolingLayer: false });
+    this.dropout = new Dropout(config.classifierDropout ?? config.hiddenDropoutProb);
+    this.classifier = new Linear(config.hiddenSize, config.numLabels);
+    this.postInit();
+  }
+
+  forward<I extends ModelInputs | Tensor>(inputs: I): TokenClassifierOutputFor<I> {
+    return classifyTokens(this, inputs, (x) => {
+      const out = this.bert.run(x);
+      return [this.classifier.forward(this.dropout.forward(out.lastHiddenState)), out];
+    });
+  }
+}
+
+/** A span head: qa_outputs gives each token a start and an end logit (num_labels = 2). */
+export class BertForQuestionAnswering extends BertPreTrainedModel implements QuestionAnswering {
+  static override forwardInputNames: readonly string[] = QA_HEAD_INPUTS;
+  static override labelNames: readonly string[] = QA_LABEL_NAMES;
+  bert: BertModel;
+  qa_outputs: Linear;
+
+  constructor(config: BertConfig) {
+    super(config);
+    this.bert = new BertModel(config, { addPoolingLayer: false });
+    this.qa_outputs = new Linear(config.hiddenSize, config.numLabels);
+    this.postInit();
+  }
+
+  forward<I extends ModelInputs | Tensor>(inputs: I): QuestionAnsweringOutputFor<I> {
+    return answerSpans(this, inputs, (x) => {
+      const out = this.bert.run(x);
+      return [this.qa_outputs.forward(out.lastHiddenState), out];
     });
   }
 }

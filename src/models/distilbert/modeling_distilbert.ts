@@ -1,7 +1,8 @@
 // DistilBERT, as transformers' modeling_distilbert.py: BERT's arithmetic (the attention is
 // shared with BERT's in ../attention.ts) under DistilBERT's own module names (q_lin,
 // sa_layer_norm, ffn.lin1, …), without token type embeddings and without a pooler; the
-// classification head is pre_classifier + ReLU on the first token.
+// classification head is pre_classifier + ReLU on the first token; the MLM head is
+// vocab_transform → activation → vocab_layer_norm → vocab_projector (tied to the word embedding).
 import * as torch from '../../engine/torch.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../../nn/module.js';
@@ -15,6 +16,8 @@ import { LayerStack, embed } from '../modeling_layers.js';
 import { classifySequences } from '../modeling_outputs.js';
 import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutputFor } from '../modeling_outputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
+import { QA_LABEL_NAMES, answerSpans, classifyTokens } from '../modeling_heads.js';
+import type { MaskedLM, MaskedLMOutputFor, QuestionAnswering, QuestionAnsweringOutputFor, TokenClassification, TokenClassifierOutputFor } from '../modeling_heads.js';
 import { DistilBertConfig } from './configuration_distilbert.js';
 
 /** create_sinusoidal_embeddings: sin on even columns, cos on odd ones, fixed (no gradient). */
@@ -200,6 +203,89 @@ export class DistilBertForSequenceClassification extends DistilBertPreTrainedMod
       const out = this.distilbert.run(x);
       const pooled = this.pre_classifier.forward(out.lastHiddenState.select(1, 0)).relu();
       return [this.classifier.forward(this.dropout.forward(pooled)), out];
+    });
+  }
+}
+
+/** DistilBERT's forward inputs for token-level heads (no token_type_ids, no position_ids). */
+const DISTILBERT_TOKEN_INPUTS = ['input_ids', 'attention_mask', 'labels', 'output_attentions', 'output_hidden_states'];
+
+export class DistilBertForMaskedLM extends DistilBertPreTrainedModel implements MaskedLM {
+  static override forwardInputNames: readonly string[] = DISTILBERT_TOKEN_INPUTS;
+  static override labelNames: readonly string[] = ['labels'];
+  static override tiedWeightsKeys: readonly string[] = ['vocab_projector\\.weight'];
+  readonly activation: (x: Tensor) => Tensor;
+  distilbert: DistilBertModel;
+  vocab_transform: Linear;
+  vocab_layer_norm: LayerNorm;
+  vocab_projector: Linear;
+
+  constructor(config: DistilBertConfig) {
+    super(config);
+    this.activation = getActivation(config.activation);
+    this.distilbert = new DistilBertModel(config);
+    this.vocab_transform = new Linear(config.dim, config.dim);
+    this.vocab_layer_norm = new LayerNorm(config.dim, { eps: 1e-12 });
+    this.vocab_projector = new Linear(config.dim, config.vocabSize);
+    this.postInit();
+  }
+
+  override getOutputEmbeddings(): Linear {
+    return this.vocab_projector;
+  }
+
+  forward<I extends ModelInputs | Tensor>(inputs: I): MaskedLMOutputFor<I> {
+    return classifyTokens(this, inputs, (x) => {
+      const out = this.distilbert.run(x);
+      const hidden = this.vocab_layer_norm.forward(this.activation(this.vocab_transform.forward(out.lastHiddenState)));
+      return [this.vocab_projector.forward(hidden), out];
+    });
+  }
+}
+
+export class DistilBertForTokenClassification extends DistilBertPreTrainedModel implements TokenClassification {
+  static override forwardInputNames: readonly string[] = DISTILBERT_TOKEN_INPUTS;
+  static override labelNames: readonly string[] = ['labels'];
+  distilbert: DistilBertModel;
+  dropout: Dropout;
+  classifier: Linear;
+
+  constructor(config: DistilBertConfig) {
+    super(config);
+    this.distilbert = new DistilBertModel(config);
+    this.dropout = new Dropout(config.dropout);
+    this.classifier = new Linear(config.dim, config.numLabels);
+    this.postInit();
+  }
+
+  forward<I extends ModelInputs | Tensor>(inputs: I): TokenClassifierOutputFor<I> {
+    return classifyTokens(this, inputs, (x) => {
+      const out = this.distilbert.run(x);
+      return [this.classifier.forward(this.dropout.forward(out.lastHiddenState)), out];
+    });
+  }
+}
+
+export class DistilBertForQuestionAnswering extends DistilBertPreTrainedModel implements QuestionAnswering {
+  static override forwardInputNames: readonly string[] = ['input_ids', 'attention_mask', 'start_positions', 'end_positions', 'output_attentions', 'output_hidden_states'];
+  static override labelNames: readonly string[] = QA_LABEL_NAMES;
+  distilbert: DistilBertModel;
+  qa_outputs: Linear;
+  dropout: Dropout;
+
+  constructor(config: DistilBertConfig) {
+    super(config);
+    if (config.numLabels !== 2) throw new Error(`${config.where()}: DistilBertForQuestionAnswering needs num_labels 2 (a start and an end logit), got ${config.numLabels}`);
+    this.distilbert = new DistilBertModel(config);
+    this.qa_outputs = new Linear(config.dim, config.numLabels);
+    this.dropout = new Dropout(config.qaDropout);
+    this.postInit();
+  }
+
+  forward<I extends ModelInputs | Tensor>(inputs: I): QuestionAnsweringOutputFor<I> {
+    return answerSpans(this, inputs, (x) => {
+      const out = this.distilbert.run(x);
+      return [this.qa_outputs.forward(this.dropout.forward(out.lastHiddenState)), out];
     });
   }
 }

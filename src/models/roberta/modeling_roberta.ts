@@ -1,17 +1,24 @@
 // RoBERTa (and XLM-RoBERTa), as transformers' modeling_roberta.py: BERT's encoder unchanged,
 // with two differences, which are all this file holds: positions count from padding_idx + 1
 // and skip padding, and the classification head reads the <s> token through its own
-// dense + tanh instead of BERT's pooler.
+// dense + tanh instead of BERT's pooler; the LM head (lm_head) is dense → gelu → layer_norm →
+// decoder. Token classification and QA are BERT's heads on RoBERTa's base model.
 import * as torch from '../../engine/torch.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../../nn/module.js';
-import { Dropout, Embedding, Linear } from '../../nn/layers.js';
-import { BertEmbeddings, BertForSequenceClassification, BertModel, BertPreTrainedModel } from '../bert/modeling_bert.js';
+import { Dropout, Embedding, LayerNorm, Linear } from '../../nn/layers.js';
+import type { Parameter } from '../../nn/module.js';
+import * as F from '../../nn/functional.js';
+import {
+  BertEmbeddings, BertForMaskedLM, BertForQuestionAnswering, BertForSequenceClassification, BertForTokenClassification, BertModel, BertPreTrainedModel,
+} from '../bert/modeling_bert.js';
 import type { BertConfig } from '../bert/configuration_bert.js';
 import type { ModelInputs } from '../model_inputs.js';
 import { classifySequences } from '../modeling_outputs.js';
 import type { SequenceClassification, SequenceClassifierOutputFor } from '../modeling_outputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
+import { answerSpans, classifyTokens } from '../modeling_heads.js';
+import type { MaskedLM, MaskedLMOutputFor, QuestionAnswering, QuestionAnsweringOutputFor, TokenClassification, TokenClassifierOutputFor } from '../modeling_heads.js';
 import { RobertaConfig, XLMRobertaConfig } from './configuration_roberta.js';
 
 /** create_position_ids_from_input_ids: padding keeps padding_idx, tokens count padding_idx + 1, + 2, … */
@@ -96,11 +103,113 @@ export class RobertaForSequenceClassification extends RobertaPreTrainedModel imp
   }
 }
 
+/** lm_head: dense → gelu → layer_norm → decoder (weight tied to the word embedding, bias `bias`). */
+export class RobertaLMHead extends Module {
+  dense: Linear;
+  layer_norm: LayerNorm;
+  decoder: Linear;
+  bias: Parameter;
+
+  constructor(config: BertConfig) {
+    super();
+    this.dense = new Linear(config.hiddenSize, config.hiddenSize);
+    this.layer_norm = new LayerNorm(config.hiddenSize, { eps: config.layerNormEps });
+    this.decoder = new Linear(config.hiddenSize, config.vocabSize);
+    this.bias = this.decoder.bias!;
+  }
+
+  forward(features: Tensor): Tensor {
+    return this.decoder.forward(this.layer_norm.forward(F.gelu(this.dense.forward(features))));
+  }
+}
+
+export class RobertaForMaskedLM extends RobertaPreTrainedModel implements MaskedLM {
+  static override forwardInputNames = BertForMaskedLM.forwardInputNames;
+  static override labelNames = BertForMaskedLM.labelNames;
+  static override tiedWeightsKeys: readonly string[] = ['lm_head\\.decoder\\.weight', 'lm_head\\.decoder\\.bias'];
+  roberta: RobertaModel;
+  lm_head: RobertaLMHead;
+
+  constructor(config: RobertaConfig) {
+    super(config);
+    this.roberta = new RobertaModel(config, { addPoolingLayer: false });
+    this.lm_head = new RobertaLMHead(config);
+    this.postInit();
+  }
+
+  override getOutputEmbeddings(): Linear {
+    return this.lm_head.decoder;
+  }
+
+  forward<I extends ModelInputs | Tensor>(inputs: I): MaskedLMOutputFor<I> {
+    return classifyTokens(this, inputs, (x) => {
+      const out = this.roberta.run(x);
+      return [this.lm_head.forward(out.lastHiddenState), out];
+    });
+  }
+}
+
+export class RobertaForTokenClassification extends RobertaPreTrainedModel implements TokenClassification {
+  static override forwardInputNames = BertForTokenClassification.forwardInputNames;
+  static override labelNames = BertForTokenClassification.labelNames;
+  roberta: RobertaModel;
+  dropout: Dropout;
+  classifier: Linear;
+
+  constructor(config: RobertaConfig) {
+    super(config);
+    this.roberta = new RobertaModel(config, { addPoolingLayer: false });
+    this.dropout = new Dropout(config.classifierDropout ?? config.hiddenDropoutProb);
+    this.classifier = new Linear(config.hiddenSize, config.numLabels);
+    this.postInit();
+  }
+
+  forward<I extends ModelInputs | Tensor>(inputs: I): TokenClassifierOutputFor<I> {
+    return classifyTokens(this, inputs, (x) => {
+      const out = this.roberta.run(x);
+      return [this.classifier.forward(this.dropout.forward(out.lastHiddenState)), out];
+    });
+  }
+}
+
+export class RobertaForQuestionAnswering extends RobertaPreTrainedModel implements QuestionAnswering {
+  static override forwardInputNames = BertForQuestionAnswering.forwardInputNames;
+  static override labelNames = BertForQuestionAnswering.labelNames;
+  roberta: RobertaModel;
+  qa_outputs: Linear;
+
+  constructor(config: RobertaConfig) {
+    super(config);
+    this.roberta = new RobertaModel(config, { addPoolingLayer: false });
+    this.qa_outputs = new Linear(config.hiddenSize, config.numLabels);
+    this.postInit();
+  }
+
+  forward<I extends ModelInputs | Tensor>(inputs: I): QuestionAnsweringOutputFor<I> {
+    return answerSpans(this, inputs, (x) => {
+      const out = this.roberta.run(x);
+      return [this.qa_outputs.forward(out.lastHiddenState), out];
+    });
+  }
+}
+
 /** XLM-RoBERTa: RoBERTa's network under its own config and class names. */
 export class XLMRobertaModel extends RobertaModel {
   static override configClass: typeof PreTrainedModel.configClass = XLMRobertaConfig;
 }
 
 export class XLMRobertaForSequenceClassification extends RobertaForSequenceClassification {
+  static override configClass: typeof PreTrainedModel.configClass = XLMRobertaConfig;
+}
+
+export class XLMRobertaForMaskedLM extends RobertaForMaskedLM {
+  static override configClass: typeof PreTrainedModel.configClass = XLMRobertaConfig;
+}
+
+export class XLMRobertaForTokenClassification extends RobertaForTokenClassification {
+  static override configClass: typeof PreTrainedModel.configClass = XLMRobertaConfig;
+}
+
+export class XLMRobertaForQuestionAnswering extends RobertaForQuestionAnswering {
   static override configClass: typeof PreTrainedModel.configClass = XLMRobertaConfig;
 }
