@@ -42,14 +42,20 @@ describe("pipeline('text-generation')", () => {
     assert.deepEqual(batch, alone);
   });
 
-  it('chat messages go through applyChatTemplate, or fail clearly without one', async () => {
+  it('chat messages go through the tokenizer\'s chat template, and fail clearly without one', async () => {
     const generator = await pipeline('text-generation', model, { tokenizer, maxNewTokens: 3 });
     const chat = [{ role: 'user', content: 'hello' }];
-    if (typeof (tokenizer as unknown as { applyChatTemplate?: unknown }).applyChatTemplate === 'function') {
+    const saved = tokenizer.chatTemplate;
+    try {
+      tokenizer.chatTemplate = null;
+      await assert.rejects(generator(chat), /no chat_template/);
+      tokenizer.chatTemplate = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
       const [out] = await generator(chat);
-      assert.equal((out.generated_text as { role: string }[]).at(-1)!.role, 'assistant');
-    } else {
-      await assert.rejects(generator(chat), /chat messages need tokenizer\.applyChatTemplate/);
+      const messages = out.generated_text as { role: string; content: string }[];
+      assert.equal(messages.length, 2);
+      assert.equal(messages[1].role, 'assistant');
+    } finally {
+      tokenizer.chatTemplate = saved;
     }
   });
 });
