@@ -45,7 +45,7 @@ const blocks = await lm.map(groupTexts(blockSize), { batched: true });
 const mlmCollator = new DataCollatorForLanguageModeling({ tokenizer, mlmProbability: 0.15 });
 torch.manualSeed(42);
 const mlmModel = AutoModelForMaskedLM.fromConfig(config());
-const heldOut = new DataLoader(blocks.test, { batchSize: 64, collateFn: new DataCollatorForLanguageModeling({ tokenizer, seed: 0 }) });
+const heldOut = new DataLoader(blocks.test!, { batchSize: 64, collateFn: new DataCollatorForLanguageModeling({ tokenizer, seed: 0 }) });
 const perplexity = () => {
   mlmModel.eval();
   let [sum, n] = [0, 0];
@@ -57,7 +57,7 @@ const perplexity = () => {
   return Math.exp(sum / n);
 };
 const curve: [number, number][] = [[0, perplexity()]];
-train(mlmModel, loop(new DataLoader(blocks.train, { batchSize, shuffle: true, seed: 42, collateFn: mlmCollator })), mlmSteps, 1e-3, 50, (step) => {
+train(mlmModel, loop(new DataLoader(blocks.train!, { batchSize, shuffle: true, seed: 42, collateFn: mlmCollator })), mlmSteps, 1e-3, 50, (step) => {
   curve.push([step, perplexity()]);
   console.log(`mlm step ${step}: held-out perplexity ${curve.at(-1)![1].toFixed(1)}`);
 });
@@ -72,10 +72,10 @@ async function finetune(from: 'mlm' | 'random'): Promise<number> {
   const model = from === 'mlm'
     ? await AutoModelForSequenceClassification.fromPretrained('output/mlm-polarity', { numLabels: 2 })
     : AutoModelForSequenceClassification.fromConfig(config());
-  train(model, loop(new DataLoader(cls.train, { batchSize, shuffle: true, seed: 42, collateFn: collator })), ftSteps, 3e-4, ftSteps);
+  train(model, loop(new DataLoader(cls.train!, { batchSize, shuffle: true, seed: 42, collateFn: collator })), ftSteps, 3e-4, ftSteps);
   model.eval();
   const metric = evaluate.load('accuracy');
-  for (const batch of new DataLoader(cls.test, { batchSize: 100, collateFn: collator })) {
+  for (const batch of new DataLoader(cls.test!, { batchSize: 100, collateFn: collator })) {
     const predictions = torch.tidy(() => torch.noGrad(() => model.forward(batch).logits.argmax(-1)));
     metric.addBatch({ predictions, references: batch.labels });
     torch.dispose([predictions, batch]);

@@ -34,7 +34,7 @@ model.eval();
 const metric = evaluate.load('seqeval');
 const padded = await tokenizer(rows.map((r) => r.tokens), { truncation: true, isSplitIntoWords: true, padding: true });
 const logits = torch.noGrad(() => model.forward({ input_ids: torch.tensor(padded.input_ids), attention_mask: torch.tensor(padded.attention_mask) }).logits.argmax(-1).toArray() as number[][]);
-const predictions = labels.map((row, i) => row.flatMap((l, j) => (l === -100 ? [] : [labelList[logits[i][j]]])));
+const predictions = labels.map((row, i) => row.flatMap((l, j) => (l === -100 ? [] : [labelList[logits[i]![j]!]])));
 const references = labels.map((row) => row.flatMap((l) => (l === -100 ? [] : [labelList[l]])));
 console.log('seqeval (train):', metric.compute({ predictions, references }));
 
