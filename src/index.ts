@@ -12,6 +12,7 @@ export {
 } from './models/checkpoint.js';
 export { hfHubDownload, listRepoFiles, HubHttpClient, type HubClientOptions, type DownloadFileOptions } from './hub/client.js';
 export * from './pipelines/index.js';
+export * from './onnx/index.js';
 
 import { installDefaultHubClient } from './hub/client.js';
 // The real Hub client behind fromPretrained('org/name'); it never replaces one already installed.

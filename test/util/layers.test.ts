@@ -20,6 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['datasets'],
   ['data'],
   ['models'],
+  ['onnx'], // ONNX export: the models' weights and configs as ONNX graphs
   ['distributed'], // torch.distributed and DistributedDataParallel: engine and nn only
   ['accelerate'], // the Accelerator: one process or several (distributed), data loaders (data)
   ['metrics'],
