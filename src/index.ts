@@ -18,6 +18,7 @@ export * as trl from './trl/index.js';
 export { DataCollatorForCompletionOnlyLM } from './trl/collators.js';
 export { SFTConfig, SFTTrainer } from './trl/index.js';
 export { DataCollatorForSeq2Seq, DataCollatorWithFlattening } from './data/seq2seq_collators.js';
+export * from './onnx/index.js';
 
 import { installDefaultHubClient } from './hub/client.js';
 // The real Hub client behind fromPretrained('org/name'); it never replaces one already installed.

@@ -30,6 +30,7 @@ Commands (Hugging Face run_glue.py's workflow):
   launch     run a script on several processes, as torchrun: launch --nproc-per-node N [--nnodes M
              --node-rank R --master-addr A --master-port P] script.ts [args]
   --version  print finetune's version
+  export     export onnx --model DIR [--output OUT] [--opset 17] [--task T]: a transformers.js folder
 `;
 
 export function helpText(): string {

@@ -22,6 +22,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['models'],
   ['peft'], // LoRA adapters (PEFT): wrap models' layers
   ['generation'], // generate(), GenerationConfig, logits processors, streamers: on top of the models
+  ['onnx'], // ONNX export: the models' weights and configs as ONNX graphs
   ['distributed'], // torch.distributed and DistributedDataParallel: engine and nn only
   ['accelerate'], // the Accelerator: one process or several (distributed), data loaders (data)
   ['metrics'],
