@@ -53,3 +53,8 @@ export function lastNonPadLogits(config: PretrainedConfig, x: ReadInputs, hidden
   const pooled = score(hidden.index([torch.arange(0, batch), last]));
   return classifierOutput(config, pooled, x.labels, { lastHiddenState: hidden });
 }
+
+/** What a *ForCausalLM's forward takes (the Trainer passes only these model inputs through). */
+export const CAUSAL_LM_INPUT_NAMES: readonly string[] = [
+  'input_ids', 'attention_mask', 'position_ids', 'past_key_values', 'labels', 'use_cache', 'num_items_in_batch', 'logits_to_keep',
+];

@@ -3,6 +3,7 @@
 // merges, unloads and switches adapters. Target matching follows PEFT's
 // check_target_module_exists: a list entry matches a module's name or its last components
 // (`….query`), a string is a regular expression matched against the whole name.
+import { withContext } from '../engine/autograd.js';
 import { Module } from '../nn/module.js';
 import { ModuleList } from '../nn/layers.js';
 import { ALL_LINEAR, type LoraConfig } from './config.js';
@@ -185,17 +186,7 @@ export class LoraModel extends Module {
   disableAdapter<T>(fn: () => T): T {
     const was = this.state.disabled;
     this.state.disabled = true;
-    const restore = () => { this.state.disabled = was; };
-    let result: T;
-    try {
-      result = fn();
-    } catch (error) {
-      restore();
-      throw error;
-    }
-    if (result instanceof Promise) return result.finally(restore) as T;
-    restore();
-    return result;
+    return withContext(fn, () => { this.state.disabled = was; });
   }
 
   /** Adds the active adapters' updates into the base weights, keeping the LoRA layers (PEFT's merge_adapter). */

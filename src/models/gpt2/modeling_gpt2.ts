@@ -9,7 +9,7 @@ import { Module } from '../../nn/module.js';
 import * as init from '../../nn/init.js';
 import { getActivation } from '../activations.js';
 import { DynamicCache } from '../cache_utils.js';
-import { groupedQueryAttention, lastNonPadLogits } from '../decoder_utils.js';
+import { CAUSAL_LM_INPUT_NAMES, groupedQueryAttention, lastNonPadLogits } from '../decoder_utils.js';
 import { initNormalWeights } from '../initialization.js';
 import { causalLMLoss } from '../loss_utils.js';
 import { createCausalMask } from '../masking_utils.js';
@@ -173,9 +173,7 @@ export class GPT2Model extends GPT2PreTrainedModel {
 }
 
 export class GPT2LMHeadModel extends GPT2PreTrainedModel {
-  static override forwardInputNames: readonly string[] = [
-    'input_ids', 'attention_mask', 'position_ids', 'past_key_values', 'labels', 'use_cache', 'num_items_in_batch', 'logits_to_keep',
-  ];
+  static override forwardInputNames = CAUSAL_LM_INPUT_NAMES;
   static override labelNames: readonly string[] = ['labels'];
   static override tiedWeightsKeys: readonly string[] = ['lm_head\\.weight'];
   /** The loss shifts the labels (the Trainer counts labels[..., 1:] for num_items_in_batch). */

@@ -20,7 +20,7 @@ import { embed } from '../modeling_layers.js';
 import type { CausalLMOutputWithPast, SequenceClassifierOutput } from '../modeling_outputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
 import { RotaryEmbedding, applyRotaryPosEmb } from '../rope_utils.js';
-import { groupedQueryAttention, lastNonPadLogits } from '../decoder_utils.js';
+import { CAUSAL_LM_INPUT_NAMES, groupedQueryAttention, lastNonPadLogits } from '../decoder_utils.js';
 import { LlamaConfig } from './configuration_llama.js';
 
 export class LlamaRMSNorm extends Module {
@@ -243,9 +243,7 @@ export class LlamaModel extends LlamaPreTrainedModel {
 }
 
 export class LlamaForCausalLM extends LlamaPreTrainedModel {
-  static override forwardInputNames: readonly string[] = [
-    'input_ids', 'attention_mask', 'position_ids', 'past_key_values', 'labels', 'use_cache', 'num_items_in_batch', 'logits_to_keep',
-  ];
+  static override forwardInputNames = CAUSAL_LM_INPUT_NAMES;
   static override labelNames: readonly string[] = ['labels'];
   static override tiedWeightsKeys: readonly string[] = ['lm_head\\.weight'];
   /** The loss shifts the labels (the Trainer counts labels[..., 1:] for num_items_in_batch). */
