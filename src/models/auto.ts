@@ -117,7 +117,7 @@ function modelTypeOf(dict: Record<string, unknown>, pathOrId: string, file: stri
 export const AutoConfig = {
   /** Reads config.json (folder, file or Hub id) into the config class of its model_type; options override fields. */
   async fromPretrained(pathOrId: string, options: ConfigOptions = {}): Promise<PretrainedConfig> {
-    const { dict, file } = await readConfigDict(pathOrId, options.revision);
+    const { dict, file } = await readConfigDict(pathOrId, options.revision, options.ggufFile);
     return CONFIG_MAPPING[modelTypeOf(dict, pathOrId, file)].fromFile(dict, file, pathOrId, options);
   },
 
@@ -141,9 +141,9 @@ function autoClass<M>(name: string, mapping: Record<string, Loadable<M>>) {
   return {
     /** Reads config.json, picks the class of its model_type, and loads the weights. */
     async fromPretrained(pathOrId: string, options: FromPretrainedOptions = {}): Promise<M> {
-      const { config: given, dtype, ignoreMismatchedSizes, stateDict, revision, ...configOptions } = camelCaseOptions(options);
-      const config = given ? given.applyOptions(configOptions) : await AutoConfig.fromPretrained(pathOrId, { revision, ...configOptions });
-      return pick(config).fromPretrained(pathOrId, { config, dtype, ignoreMismatchedSizes, stateDict, revision });
+      const { config: given, dtype, ignoreMismatchedSizes, stateDict, revision, ggufFile, ...configOptions } = camelCaseOptions(options);
+      const config = given ? given.applyOptions(configOptions) : await AutoConfig.fromPretrained(pathOrId, { revision, ggufFile, ...configOptions });
+      return pick(config).fromPretrained(pathOrId, { config, dtype, ignoreMismatchedSizes, stateDict, revision, ggufFile });
     },
     /** A new model with freshly initialised weights for a config. */
     fromConfig(config: PretrainedConfig, options: { dtype?: DType } = {}): M {

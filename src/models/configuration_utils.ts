@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { resolveHubFile } from '../hub/resolve.js';
+import { ggufConfigDict, ggufHeader, resolveGgufFile } from './gguf/config.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { logger } from './logging.js';
 
@@ -23,6 +24,8 @@ const PROBLEM_TYPES: readonly ProblemType[] = ['regression', 'single_label_class
 /** Options taken by fromPretrained: file location, label settings, and any config field (camelCase) to override. */
 export interface ConfigOptions {
   revision?: string;
+  /** A GGUF file (in the folder or repo, or a path) whose metadata is the config, as transformers' gguf_file. */
+  ggufFile?: string;
   numLabels?: number;
   id2label?: Record<number, string>;
   label2id?: Record<string, number>;
@@ -31,7 +34,7 @@ export interface ConfigOptions {
 }
 
 /** Keys of fromPretrained options that are not config fields (models pass their own ones through). */
-const LOCATION_OPTIONS = new Set(['revision']);
+const LOCATION_OPTIONS = new Set(['revision', 'ggufFile']);
 
 /** hiddenSize → hidden_size; nameOrPath is transformers' `_name_or_path`. */
 export function toSnake(camel: string): string {
@@ -130,7 +133,7 @@ export class PretrainedConfig {
 
   /** Reads config.json from a folder, a file, or a Hub repo id; options override fields as transformers' kwargs do. */
   static async fromPretrained<C extends PretrainedConfig>(this: { new (): C; modelType: string }, pathOrId: string, options: ConfigOptions = {}): Promise<C> {
-    const { dict, file } = await readConfigDict(pathOrId, options.revision);
+    const { dict, file } = await readConfigDict(pathOrId, options.revision, options.ggufFile);
     return (this as unknown as typeof PretrainedConfig).fromFile(dict, file, pathOrId, options) as C;
   }
 
@@ -295,7 +298,12 @@ function sortKeys(value: unknown): unknown {
 }
 
 /** Finds and parses config.json for a folder, a file or a Hub repo id. */
-export async function readConfigDict(pathOrId: string, revision?: string): Promise<{ dict: Record<string, unknown>; file: string }> {
+export async function readConfigDict(pathOrId: string, revision?: string, ggufFile?: string): Promise<{ dict: Record<string, unknown>; file: string }> {
+  if (ggufFile !== undefined) {
+    // a GGUF carries no config.json: its metadata is the config (transformers' gguf_file)
+    const path = await resolveGgufFile(pathOrId, ggufFile, revision);
+    return { dict: ggufConfigDict(ggufHeader(path)), file: path };
+  }
   let file: string;
   if (existsSync(pathOrId)) {
     file = statSync(pathOrId).isDirectory() ? join(pathOrId, CONFIG_NAME) : pathOrId;

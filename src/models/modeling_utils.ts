@@ -19,6 +19,7 @@ import { CONFIG_NAME, PretrainedConfig, camelCaseOptions } from './configuration
 import type { ConfigOptions } from './configuration_utils.js';
 import { logger } from './logging.js';
 import { SAFE_WEIGHTS_NAME, loadCheckpoint } from './checkpoint.js';
+import { loadGgufCheckpoint } from './gguf/load.js';
 import { stageFile } from '../util/atomic.js';
 import { reportLoading } from './loading_report.js';
 import { dropTiedCopies, sharedParameterGroups, tieOrCloneWeights } from './tied_weights.js';
@@ -186,13 +187,15 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
   // ---------------------------------------------------------------- loading
   /** Builds the model from a folder, a file or a Hub id: config.json, then the weights. */
   static async fromPretrained<M extends PreTrainedModel>(this: ModelClass<M>, pathOrId: string, options: FromPretrainedOptions = {}): Promise<M> {
-    const { config: given, dtype, ignoreMismatchedSizes, stateDict, ...configOptions } = camelCaseOptions(options);
-    const config = given ? given.applyOptions(configOptions) : await this.configClass.fromPretrained(pathOrId, configOptions);
+    const { config: given, dtype, ignoreMismatchedSizes, stateDict, ggufFile, ...configOptions } = camelCaseOptions(options);
+    const config = given ? given.applyOptions(configOptions) : await this.configClass.fromPretrained(pathOrId, { ...configOptions, ggufFile });
     warnVocabMismatch(pathOrId, config);
     // The constructor skips every initialisation (the checkpoint overwrites the weights);
     // loadPretrainedWeights then initialises exactly the weights the checkpoint lacks.
     const model = init.noInitWeights(() => construct(this, config));
-    const weights = stateDict ? { stateDict, file: pathOrId } : await loadCheckpoint(pathOrId, { revision: options.revision });
+    const weights = stateDict ? { stateDict, file: pathOrId }
+      : ggufFile !== undefined ? await loadGgufCheckpoint(pathOrId, ggufFile, options.revision)
+        : await loadCheckpoint(pathOrId, { revision: options.revision });
     // 'auto': the dtype config.json records, else the checkpoint's first floating-point tensor's
     const stored = Object.values(weights.stateDict).find((t) => t.isFloatingPoint())?.dtype ?? 'float32';
     try {

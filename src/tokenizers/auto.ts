@@ -1,10 +1,14 @@
 // AutoTokenizer.fromPretrained and the class-named loaders, as in Hugging Face transformers.
 import { camelToSnake } from '../util/case.js';
+import { resolveGgufFile } from '../checkpoints/gguf/locate.js';
 import { modelType, readTokenizerFiles } from './files.js';
+import { ggufTokenizerFiles } from './gguf.js';
 import { PreTrainedTokenizerFast } from './tokenizer.js';
 
 export interface FromPretrainedOptions {
   revision?: string;
+  /** Build the tokenizer from this GGUF file's metadata (in the folder or repo, or a path), as transformers' gguf_file. */
+  ggufFile?: string;
   modelMaxLength?: number;
   paddingSide?: 'left' | 'right';
   truncationSide?: 'left' | 'right';
@@ -17,7 +21,7 @@ export interface FromPretrainedOptions {
 function overridesFrom(options: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
-    if (key === 'revision' || value === undefined) continue;
+    if (key === 'revision' || key === 'ggufFile' || value === undefined) continue;
     out[camelToSnake(key)] = value;
   }
   return out;
@@ -27,7 +31,9 @@ type TokenizerClass = new (...args: ConstructorParameters<typeof PreTrainedToken
 
 async function load(cls: TokenizerClass | null, nameOrPath: string, options: FromPretrainedOptions = {}): Promise<PreTrainedTokenizerFast> {
   const overrides = overridesFrom(options as Record<string, unknown>);
-  const files = await readTokenizerFiles(nameOrPath, { revision: options.revision, overrides });
+  const files = options.ggufFile !== undefined
+    ? ggufTokenizerFiles(await resolveGgufFile(nameOrPath, options.ggufFile, options.revision), nameOrPath, overrides)
+    : await readTokenizerFiles(nameOrPath, { revision: options.revision, overrides });
   if (!cls) {
     const declared = String(files.config.tokenizer_class ?? '');
     const model = modelType(files.json);
