@@ -58,7 +58,7 @@ export interface TextGenerator {
 }
 
 /** pipeline(task, model, options): as transformers' pipeline. */
-export async function pipeline(task: 'text-generation', model: string | AutoCausalLMModel, options?: { tokenizer?: string | PreTrainedTokenizerFast; revision?: string } & TextGenerationOptions): Promise<TextGenerator>;
+export async function pipeline(task: 'text-generation', model: string | AutoCausalLMModel, options?: { tokenizer?: string | PreTrainedTokenizerFast; revision?: string; ggufFile?: string } & TextGenerationOptions): Promise<TextGenerator>;
 export async function pipeline(task: 'fill-mask', model: string, options?: FillMaskOptions & { tokenizer?: string | PreTrainedTokenizerFast; revision?: string }): Promise<(text: string, options?: FillMaskOptions) => Promise<FillMaskResult[] | FillMaskResult[][]>>;
 export async function pipeline(task: 'token-classification' | 'ner', model: string, options?: TokenClassificationOptions & { tokenizer?: string | PreTrainedTokenizerFast; revision?: string }): Promise<(text: string, options?: TokenClassificationOptions) => Promise<(TokenEntity | GroupedEntity)[]>>;
 export async function pipeline(task: 'text-classification' | 'sentiment-analysis', model: string | AutoSequenceClassificationModel, options?: PipelineOptions): Promise<TextClassifier>;
@@ -95,9 +95,13 @@ async function loadTokenizer(task: string, model: unknown, option: unknown, revi
 }
 
 async function textGenerationPipeline(model: string | AutoCausalLMModel, options: Record<string, unknown>): Promise<TextGenerator> {
-  const { tokenizer: tokenizerOption, revision, ...defaults } = options as { tokenizer?: unknown; revision?: string } & TextGenerationOptions;
-  const loaded = typeof model === 'string' ? await AutoModelForCausalLM.fromPretrained(model, revision ? { revision } : {}) : model;
-  const tokenizer = await loadTokenizer('text-generation', model, tokenizerOption, revision);
+  const { tokenizer: tokenizerOption, revision, ggufFile, ...defaults } = options as { tokenizer?: unknown; revision?: string; ggufFile?: string } & TextGenerationOptions;
+  const where = { ...(revision ? { revision } : {}), ...(ggufFile !== undefined ? { ggufFile } : {}) };
+  const loaded = typeof model === 'string' ? await AutoModelForCausalLM.fromPretrained(model, where) : model;
+  // with a GGUF (transformers' gguf_file) the tokenizer comes from the same file unless given
+  const tokenizer = ggufFile !== undefined && tokenizerOption === undefined && typeof model === 'string'
+    ? await AutoTokenizer.fromPretrained(model, where)
+    : await loadTokenizer('text-generation', model, tokenizerOption, revision);
   const pipe = new TextGenerationPipeline(loaded, tokenizer, defaults);
   const call = ((inputs: string | ChatMessage[] | (string | ChatMessage[])[], opts?: TextGenerationOptions) => pipe.run(inputs, opts)) as TextGenerator;
   for (const [key, value] of Object.entries({ pipeline: pipe, task: 'text-generation', model: loaded, tokenizer })) Object.defineProperty(call, key, { value, enumerable: true });
