@@ -211,16 +211,40 @@ function commonPrefixLength(a: string, b: string): number {
   return i;
 }
 
+/** The special tokens among the template variables (bos_token, eos_token, additional_special_tokens, …). */
+export function specialTokensOf(variables: Record<string, unknown>): string[] {
+  const out = new Set<string>();
+  for (const [key, value] of Object.entries(variables)) {
+    if (key.endsWith('_token') && typeof value === 'string' && value !== '') out.add(value);
+    if (key.endsWith('_tokens') && Array.isArray(value)) for (const v of value) if (typeof v === 'string' && v !== '') out.add(v);
+  }
+  return [...out];
+}
+
+/** `end` moved back to the start of a special token of `text` that it would cut in two. */
+function notInsideSpecialToken(text: string, end: number, specialTokens: readonly string[]): number {
+  for (const token of specialTokens) {
+    for (let at = text.indexOf(token); at !== -1 && at < end; at = text.indexOf(token, at + 1)) {
+      if (at + token.length > end) return notInsideSpecialToken(text, at, specialTokens);
+    }
+  }
+  return end;
+}
+
 /**
  * The character spans of the assistant messages in `full` (the render of the whole
- * conversation), found by rendering each assistant message's prefix: the conversation up to
- * it with the generation prompt, and up to and including it. The message's span is what the
- * second adds to the first, without the whitespace the template puts after the turn.
+ * conversation), found by rendering prefixes of it. A message's span starts where the render
+ * of the conversation through it departs from the render up to it with the generation prompt,
+ * and ends where the turn ends: where the render through it departs from what follows it (the
+ * rest of the conversation, or a further user turn, which also tells the turn's end from what
+ * a template writes after the last message, such as Phi-3's end-of-text); never inside a
+ * special token, and without the whitespace the template puts around the turn.
  */
 export function assistantSpansByPrefixes(template: string, conversation: ChatMessage[], full: string, options: RenderOptions): [number, number][] {
   const spans: [number, number][] = [];
   const render = (messages: ChatMessage[], addGenerationPrompt: boolean): string =>
     renderConversation(template, messages, { ...options, continueFinalMessage: false, addGenerationPrompt }).text;
+  const specialTokens = specialTokensOf(options.variables ?? {});
   conversation.forEach((message, i) => {
     if (message.role !== 'assistant') return;
     let before: string;
@@ -231,13 +255,21 @@ export function assistantSpansByPrefixes(template: string, conversation: ChatMes
       before = ''; // templates that cannot render an empty conversation
     }
     const through = render(conversation.slice(0, i + 1), false);
-    if (!full.startsWith(through)) {
+    let start = commonPrefixLength(before, through);
+    // a space the template writes before the content (Llama-2's ' ' + content) is not the assistant's
+    start += through.length - start - through.slice(start).trimStart().length;
+    let end = commonPrefixLength(through, full);
+    try {
+      end = Math.min(end, commonPrefixLength(through, render([...conversation.slice(0, i + 1), { role: 'user', content: 'X' }], false)));
+    } catch { /* a template that refuses a user turn here: the rest of the conversation decides alone */ }
+    end = notInsideSpecialToken(through, end, specialTokens);
+    end = start + through.slice(start, Math.max(start, end)).trimEnd().length;
+    const content = typeof message.content === 'string' ? message.content.trim() : '';
+    if (end <= start || !through.slice(start, end).includes(content) || full.slice(0, end) !== through.slice(0, end)) {
       throw new ChatTemplateError(`returnAssistantTokensMask: message ${i} renders differently when the conversation ends with it, so its tokens cannot be found by rendering prefixes; ` +
         'add {% generation %}...{% endgeneration %} around the assistant content in the template');
     }
-    const start = commonPrefixLength(before, through);
-    const end = start + through.slice(start).trimEnd().length;
-    if (end > start) spans.push([start, end]);
+    spans.push([start, end]);
   });
   return spans;
 }
