@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import * as torch from '../../src/engine/torch.js';
 import '../../src/generation/index.js';
 import { AutoConfig, AutoModelForCausalLM } from '../../src/models/auto.js';
+import { pipeline } from '../../src/pipelines/index.js';
 import { AutoTokenizer } from '../../src/tokenizers/auto.js';
 import { TINY_LLAMA_METADATA, ggufBytes } from '../helpers/gguf-bytes.js';
 
@@ -85,6 +86,13 @@ test('the tokenizer from the GGUF metadata encodes, renders chats and decodes as
     assert.equal(tok.decode(c.ids), c.decoded);
     assert.equal(tok.decode(c.ids, { skipSpecialTokens: true }), c.decoded_skip_special);
   }
+});
+
+test("pipeline('text-generation', dir, { ggufFile }) answers a chat as transformers' greedy generate does", { skip }, async () => {
+  const chat = await pipeline('text-generation', DIR, { ggufFile: GGUF, maxNewTokens: 16, doSample: false });
+  const [reply] = await chat(fixture.tokenizer.chats[1].messages);
+  const messages = reply.generated_text as { role: string; content: string }[];
+  assert.deepEqual(messages[messages.length - 1], { role: 'assistant', content: fixture.logits.greedy_text });
 });
 
 test('an unsupported quantisation type is an error naming the file and the tensor', async () => {
