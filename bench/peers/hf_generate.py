@@ -1,6 +1,7 @@
 # The peer of bench/generate.ts: transformers' generate (greedy, KV cache) on the same saved
 # tiny random Llama and the same prompts. Prints JSON: the seconds of each repeat and the ids.
-#   python bench/peers/hf_generate.py MODEL_DIR BATCH PROMPT_LEN NEW_TOKENS REPEATS
+#   python bench/peers/hf_generate.py MODEL_DIR BATCH PROMPT_LEN NEW_TOKENS REPEATS [GGUF_FILE]
+# With GGUF_FILE the model is from_pretrained(MODEL_DIR, gguf_file=GGUF_FILE) (dequantized to float32).
 import json
 import sys
 import time
@@ -8,8 +9,9 @@ import time
 import torch
 import transformers as tf
 
-model_dir, batch, prompt_len, new_tokens, repeats = sys.argv[1], *map(int, sys.argv[2:])
-model = tf.AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+model_dir, batch, prompt_len, new_tokens, repeats = sys.argv[1], *map(int, sys.argv[2:6])
+gguf = {'gguf_file': sys.argv[6]} if len(sys.argv) > 6 else {}
+model = tf.AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, **gguf).eval()
 vocab = model.config.vocab_size
 ids = torch.tensor([[(7 * b + 13 * i) % (vocab - 3) + 3 for i in range(prompt_len)] for b in range(batch)])
 mask = torch.ones_like(ids)
