@@ -39,3 +39,24 @@ export async function makeChatModel(dir: string, eosTokenId: number | null = nul
   writeFileSync(join(dir, 'chat_template.jinja'), CHAT_TEMPLATE);
   return dir;
 }
+
+export interface Reply { status: number; headers: Headers; text: string; json: unknown }
+
+/** A request to the server: a body that is not a string is sent as JSON. */
+export async function request(url: string, path: string, body?: unknown, init: RequestInit = {}): Promise<Reply> {
+  const r = await fetch(url + path, {
+    method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), ...init,
+  });
+  const text = await r.text();
+  let json: unknown = null;
+  try { json = JSON.parse(text); } catch { /* not JSON (metrics, a stream) */ }
+  return { status: r.status, headers: r.headers, text, json };
+}
+
+/** A sample's value from the Prometheus text, e.g. metric(text, 'finetune_serve_batch_size_bucket{le="1"}'). */
+export function metric(text: string, sample: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+  if (line === undefined) throw new Error(`no sample ${sample} in\n${text}`);
+  return Number(line.slice(sample.length + 1));
+}
