@@ -86,11 +86,20 @@ async function main(): Promise<void> {
     for (const r of rows) {
       console.log(`${String(r.connections).padStart(11)}  ${String(r.requests).padStart(8)}  ${r.rps.toFixed(1).padStart(6)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${JSON.stringify(r.codes).padEnd(22)}  ${String(r.unexpected).padStart(18)}  ${r.errors}`);
     }
-    const before = rssMiB(child.pid!);
-    const soak = await load(url, 64, RSS_REQUESTS);
-    const after = rssMiB(child.pid!);
-    console.log(`\nRSS of the server: ${before.toFixed(1)} MiB before, ${after.toFixed(1)} MiB after ${soak.requests} more requests at 64 connections (${soak.rps.toFixed(1)} req/s, codes ${JSON.stringify(soak.codes)}, ${soak.unexpected} other than 200/503, ${soak.errors} socket errors)`);
-    const bad = rows.reduce((n, r) => n + r.unexpected + r.errors, soak.unexpected + soak.errors);
+    // RSS after each quarter of the soak: flat means the later quarters add nothing
+    const rss = [rssMiB(child.pid!)];
+    const soak: Level[] = [];
+    for (let q = 0; q < 4; q++) {
+      soak.push(await load(url, 64, Math.ceil(RSS_REQUESTS / 4)));
+      rss.push(rssMiB(child.pid!));
+    }
+    const total = soak.reduce((n, l) => n + l.requests, 0);
+    const codes: Record<string, number> = {};
+    for (const l of soak) for (const [c, k] of Object.entries(l.codes)) codes[c] = (codes[c] ?? 0) + k;
+    const unexpected = soak.reduce((n, l) => n + l.unexpected + l.errors, 0);
+    console.log(`\nRSS of the server over ${total} more requests at 64 connections, before and after each quarter: ${rss.map((m) => m.toFixed(1)).join(' → ')} MiB`);
+    console.log(`  (${soak.map((l) => l.rps.toFixed(1)).join(', ')} req/s per quarter; codes ${JSON.stringify(codes)}; ${unexpected} other than 200/503 or socket errors)`);
+    const bad = rows.reduce((n, r) => n + r.unexpected + r.errors, unexpected);
     if (bad > 0) process.exitCode = 1;
   } finally {
     child.kill('SIGTERM');

@@ -48,26 +48,29 @@ export interface ServeHandle {
   close(): Promise<void>;
 }
 
-const positive = (name: string, value: number | undefined, fallback: number, min = 1): number => {
+/** An option's value or its default; integers (counts, bytes, milliseconds) except where a fraction is fine; Infinity allowed as "no limit". */
+function setting(name: string, value: number | undefined, fallback: number, { min = 1, integer = true } = {}): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !(v >= min) || (name !== 'maxWaitMs' && !Number.isInteger(v) && Number.isFinite(v))) throw new RangeError(`serve: ${name} must be ${min === 0 ? 'a number ≥ 0' : 'a positive integer'}, got ${value}`);
+  const ok = typeof v === 'number' && v >= min && (!integer || Number.isInteger(v) || v === Infinity);
+  if (!ok) throw new RangeError(`serve: ${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${value}`);
   return v;
-};
+}
 
 export async function serve(options: ServeOptions): Promise<ServeHandle> {
-  const maxBatchSize = positive('maxBatchSize', options.maxBatchSize, 32);
+  const maxBatchSize = setting('maxBatchSize', options.maxBatchSize, 32);
+  const maxWaitMs = setting('maxWaitMs', options.maxWaitMs, 5, { min: 0, integer: false });
   const handler: TaskHandler = await loadTask(options.model, options.task, { maxBatchSize });
   let inFlight = 0;
   let metrics: Metrics | null = null;
   const batcher = new Batcher({
-    maxBatchSize, maxWaitMs: positive('maxWaitMs', options.maxWaitMs, 5, 0), maxQueue: positive('maxQueue', options.maxQueue, 256),
-    timeoutMs: positive('timeoutMs', options.timeoutMs, 60_000), onBatch: (n) => metrics?.observeBatch(n),
+    maxBatchSize, maxWaitMs, maxQueue: setting('maxQueue', options.maxQueue, 256),
+    timeoutMs: setting('timeoutMs', options.timeoutMs, 60_000), onBatch: (n) => metrics?.observeBatch(n),
   });
   metrics = new Metrics(() => batcher.depth, () => inFlight);
   const state: ServerState = {
     handler, batcher, metrics,
-    limits: { maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes, 1 << 20), bodyTimeoutMs: positive('bodyTimeoutMs', options.bodyTimeoutMs, 10_000) },
-    maxInputTokens: positive('maxInputTokens', options.maxInputTokens, handler.modelMaxTokens),
+    limits: { maxBodyBytes: setting('maxBodyBytes', options.maxBodyBytes, 1 << 20), bodyTimeoutMs: setting('bodyTimeoutMs', options.bodyTimeoutMs, 10_000) },
+    maxInputTokens: setting('maxInputTokens', options.maxInputTokens, handler.modelMaxTokens),
     modelName: options.modelName ?? basename(resolve(options.model)),
     chat: handler.task === 'text-generation' && handler.tokenizer.chatTemplate !== null,
     draining: false,

@@ -151,3 +151,17 @@ describe('serve: queue and timeouts', () => {
     }
   });
 });
+
+describe('serve(): options', () => {
+  it('rejects a bad option or task by name before listening', async () => {
+    const dir = await makeClassifier(tempDir());
+    try {
+      await assert.rejects(serve({ model: dir, port: 0, maxBatchSize: 0 }), /maxBatchSize must be an integer ≥ 1, got 0/);
+      await assert.rejects(serve({ model: dir, port: 0, maxWaitMs: -1 }), /maxWaitMs must be a number ≥ 0/);
+      await assert.rejects(serve({ model: dir, port: 0, task: 'summarization' }), /unknown task 'summarization'/);
+      await assert.rejects(serve({ model: '/nonexistent', port: 0 }), /cannot read \/nonexistent\/config\.json/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,7 +1,7 @@
 // `finetune serve` in a child process: SIGTERM while a request waits in the queue lets that
 // request finish with its 200, then the process closes its port and exits 0.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
@@ -40,5 +40,24 @@ describe('finetune serve: SIGTERM', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('finetune serve: command line', () => {
+  it('exits 2 with a message naming the flag for a missing --model, a bad number or an unknown flag', () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], { cwd: ROOT, encoding: 'utf8' });
+    let r = run('--port', '8080');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /serve: --model DIR is required/);
+    r = run('--model', '/nonexistent', '--max-batch-size', 'lots');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--max-batch-size must be an integer ≥ 1, got 'lots'/);
+    r = run('--model', '/nonexistent', '--batch', '3');
+    assert.match(r.stderr, /unknown flag --batch/);
+    r = run('--model', '/nonexistent');
+    assert.match(r.stderr, /\/nonexistent\/config\.json does not exist/);
+    r = run('--help');
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /--max-wait-ms/);
   });
 });
