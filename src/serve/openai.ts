@@ -68,12 +68,21 @@ export async function parseChatRequest(generator: TextGenerator, body: Record<st
   }
   // the template holds the special tokens already (as the pipeline: add_special_tokens=False)
   const promptIds = await tokenizer.encode(prompt, null, { addSpecialTokens: false });
-  const maxNewTokens = checkGenerationLength(generator, 'messages', promptIds.length, maxNew, maxTokens);
+  const maxNewTokens = checkGenerationLength(generator, 'messages', promptIds.length, maxNew ?? defaultMaxTokens(generator, promptIds.length), maxTokens);
   const options: ChatRequest['options'] = { maxNewTokens };
   // OpenAI's temperature 0 is greedy; left out, the model's generation config decides
   if (temperature !== undefined) Object.assign(options, temperature === 0 ? { doSample: false } : { doSample: true, temperature });
   if (topP !== undefined) options.topP = topP;
   return { messages, promptIds, options, stream, includeUsage, model: typeof body.model === 'string' ? body.model : modelName };
+}
+
+/** Without max_tokens: the generation config's max_new_tokens, else up to DEFAULT_MAX_TOKENS within the positions left (not max_length's 20 in all, which a chat prompt alone may exceed). */
+export const DEFAULT_MAX_TOKENS = 256;
+function defaultMaxTokens(generator: TextGenerator, promptTokens: number): number {
+  const own = modelGenerationConfig(generator.model).maxNewTokens;
+  if (own !== null) return own;
+  const positions = (generator.model.config as unknown as { maxPositionEmbeddings?: number }).maxPositionEmbeddings ?? Infinity;
+  return Math.max(1, Math.min(DEFAULT_MAX_TOKENS, positions - promptTokens));
 }
 
 /** The continuation's text as the pipeline decodes it, handed on as it grows (an unfinished UTF-8 character held back). */

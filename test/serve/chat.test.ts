@@ -78,6 +78,12 @@ describe('serve: chat completions', () => {
     assert.deepEqual(chunks.at(-1)!.usage, plain.usage);
   });
 
+  it('without max_tokens, generates up to the positions the prompt leaves (the model has 64, no max_new_tokens of its own)', async () => {
+    const body = (await request(server.url, '/v1/chat/completions', { messages })).json as Completion;
+    assert.equal(body.usage.total_tokens, 64);
+    assert.equal(body.choices[0].finish_reason, 'length');
+  });
+
   it('400 for bad messages and fields, 422 for a prompt over the limit; the server answers afterwards', async () => {
     const cases: [Record<string, unknown>, number, RegExp][] = [
       [{}, 400, /messages must be a non-empty list/],
