@@ -67,6 +67,10 @@ function replyError(res: ServerResponse, error: unknown): void {
 async function inference(state: ServerState, body: Record<string, unknown>, res: ServerResponse): Promise<void> {
   const { handler } = state;
   const job = handler.parse(body);
+  // one request of many inputs would hold the model for all of them at once
+  if (job.items.length > state.batcher.options.maxBatchSize) {
+    throw new HttpError(422, `inputs has ${job.items.length} items, more than the limit of ${state.batcher.options.maxBatchSize} per request (--max-batch-size)`);
+  }
   await handler.checkLength(job, state.maxInputTokens);
   const results = await state.batcher.submit({
     key: batchKey(job.group, job.params), items: job.items, batchable: handler.batchable,

@@ -100,6 +100,9 @@ function onRequest(state: ServerState, req: IncomingMessage, res: ServerResponse
   const methods = ROUTES[path];
   const route = methods ? path : 'other';
   enter();
+  // a client that goes away mid-request is not the server's error: the reply is simply dropped
+  req.on('error', () => {});
+  res.on('error', () => {});
   res.once('close', () => {
     leave();
     state.metrics.record(route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);

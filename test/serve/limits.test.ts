@@ -83,6 +83,9 @@ describe('serve: bad requests', () => {
     assert.match(r.text, /inputs has 102 tokens, more than the limit of 64 \(--max-input-tokens\)/);
     r = await request(server.url, '/', { inputs: ['short', 'film '.repeat(100)] });
     assert.match(r.text, /inputs\[1\] has 102 tokens/);
+    r = await request(server.url, '/', { inputs: Array.from({ length: 40 }, () => 'a') });
+    assert.equal(r.status, 422);
+    assert.match(r.text, /inputs has 40 items, more than the limit of 32 per request \(--max-batch-size\)/);
     await healthy();
   });
 
@@ -112,6 +115,18 @@ describe('serve: bad requests', () => {
     assert.ok(Date.now() - started < 5000);
     const garbage = await raw(server.port, ['NOT HTTP AT ALL\r\n\r\n']);
     assert.match(garbage.text, /^HTTP\/1\.1 400/);
+    await healthy();
+  });
+
+  it('survives clients that hang up mid-body or right after sending a request', async () => {
+    for (let i = 0; i < 5; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(server.port, '127.0.0.1', () => {
+          socket.write(i % 2 ? 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{"in' : 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n{"inputs": "hi"}');
+          setTimeout(() => { socket.destroy(); resolve(); }, i * 5);
+        });
+      });
+    }
     await healthy();
   });
 
