@@ -5,6 +5,7 @@ import { pipeline } from '../pipelines/index.js';
 import type { ClassificationInput, LabelScore, TextClassificationPipeline } from '../pipelines/text_classification.js';
 import type { FillMaskPipeline } from '../pipelines/fill_mask.js';
 import type { TokenClassificationPipeline } from '../pipelines/token_classification.js';
+import { HttpError } from './http.js';
 import { bad, readParameters, readTexts } from './params.js';
 import { modelMaxTokens, tooLong, type Job, type TaskHandler } from './tasks.js';
 
@@ -91,7 +92,14 @@ function oneByOne(task: string, pipe: { tokenizer: TaskHandler['tokenizer']; mod
     checkLength: (job, max) => checkTexts(handler, job, max),
     async run(items, params) {
       const out: unknown[] = [];
-      for (const text of items as string[]) out.push(await pipe.run(text, params));
+      try {
+        for (const text of items as string[]) out.push(await pipe.run(text, params));
+      } catch (e) {
+        // the pipeline's own checks of its options (their messages start with the task) are the client's error
+        const message = (e as Error).message ?? '';
+        if (message.startsWith(`${task}:`)) throw new HttpError(400, message);
+        throw e;
+      }
       return out;
     },
     reply: (results, job) => (job.single ? results[0] : results),

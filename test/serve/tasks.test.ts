@@ -80,6 +80,9 @@ describe('serve: token-classification and fill-mask', () => {
       assert.deepEqual((await request(server.url, '/', { inputs: text })).json, await fill(text));
       assert.deepEqual((await request(server.url, '/', { inputs: 'an utterly [MASK] [MASK] conclusion', parameters: { top_k: 2 } })).json, await fill('an utterly [MASK] [MASK] conclusion', { topK: 2 }));
       assert.deepEqual((await request(server.url, '/', { inputs: text, parameters: { targets: ['good', 'bad'] } })).json, await fill(text, { targets: ['good', 'bad'] }));
+      const empty = await request(server.url, '/', { inputs: text, parameters: { targets: [' '] } });
+      assert.equal(empty.status, 400, empty.text);
+      assert.match(empty.text, /fill-mask: at least one target must be provided/);
       const r = await request(server.url, '/', { inputs: 'no mask here' });
       assert.equal(r.status, 400);
       assert.match(r.text, /inputs must contain the mask token \[MASK\]/);
