@@ -26,8 +26,8 @@ export interface ChatRequest {
 
 export interface ChatResult { content: string; finishReason: 'stop' | 'length'; promptTokens: number; completionTokens: number }
 
-/** Fields OpenAI clients send that change nothing here. */
-const IGNORED = new Set(['model', 'user', 'n', 'stream_options', 'max_completion_tokens', 'max_tokens', 'messages', 'temperature', 'top_p', 'stream', 'seed']);
+/** The request fields understood here (`model` and `user` are accepted and change nothing); any other is a 400. */
+const KNOWN = new Set(['model', 'user', 'n', 'stream_options', 'max_completion_tokens', 'max_tokens', 'messages', 'temperature', 'top_p', 'stream']);
 
 function readMessages(value: unknown): ChatMessage[] {
   if (!Array.isArray(value) || value.length === 0) throw bad('messages must be a non-empty list of {"role", "content"}');
@@ -42,7 +42,7 @@ function readMessages(value: unknown): ChatMessage[] {
 
 /** The request body checked and the prompt tokenized (400 / 422 before anything is queued). */
 export async function parseChatRequest(generator: TextGenerator, body: Record<string, unknown>, maxTokens: number, modelName: string): Promise<ChatRequest> {
-  for (const key of Object.keys(body)) if (!IGNORED.has(key)) throw bad(`${key} is not supported by this server (supported: messages, max_tokens, temperature, top_p, stream, stream_options)`);
+  for (const key of Object.keys(body)) if (!KNOWN.has(key)) throw bad(`${key} is not supported by this server (supported: messages, max_tokens, temperature, top_p, stream, stream_options)`);
   const messages = readMessages(body.messages);
   if (body.n !== undefined && body.n !== 1) throw bad('n must be 1 (one choice per request)');
   if (body.model !== undefined) check('model', body.model, 'string');

@@ -95,6 +95,7 @@ async function chat(state: ServerState, body: Record<string, unknown>, res: Serv
 /** The chunks of one streamed completion, each pushed to the socket as soon as it exists. */
 function stream(generator: TextGenerator, request: ChatRequest, id: string, res: ServerResponse): ChatResult {
   const created = Math.floor(Date.now() / 1000);
+  if (res.destroyed) return { content: '', finishReason: 'length', promptTokens: request.promptIds.length, completionTokens: 0 }; // the client left while queued
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
   // generate() holds the event loop while it runs: Node's http corks each write until the next
   // tick, so each event is uncorked by hand to reach the client while later tokens are computed
