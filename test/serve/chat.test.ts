@@ -84,6 +84,12 @@ describe('serve: chat completions', () => {
     assert.equal(body.choices[0].finish_reason, 'length');
   });
 
+  it('GET /v1/models lists the served model; /health says chat is offered', async () => {
+    const models = (await request(server.url, '/v1/models')).json as { data: { id: string }[] };
+    assert.deepEqual(models.data.map((m) => m.id), [(await request(server.url, '/health')).json].map((h) => (h as { model: string }).model));
+    assert.equal(((await request(server.url, '/health')).json as { chat: boolean }).chat, true);
+  });
+
   it('400 for bad messages and fields, 422 for a prompt over the limit; the server answers afterwards', async () => {
     const cases: [Record<string, unknown>, number, RegExp][] = [
       [{}, 400, /messages must be a non-empty list/],
