@@ -141,7 +141,7 @@ describe('serve: queue and timeouts', () => {
   it('503 with Retry-After when the queue is full, 504 past --timeout-ms, and both leave the server answering', async () => {
     const dir = await makeClassifier(tempDir());
     // a long wait for company keeps requests queued, so that the queue's bound is reached
-    const server = await serve({ model: dir, port: 0, maxQueue: 2, maxWaitMs: 400, maxBatchSize: 64 });
+    const server = await serve({ model: dir, port: 0, maxQueue: 2, maxWaitMs: 1500, maxBatchSize: 64 });
     try {
       const replies = await Promise.all(Array.from({ length: 5 }, (_, i) => request(server.url, '/', { inputs: `text ${i}` })));
       const statuses = replies.map((r) => r.status).sort();

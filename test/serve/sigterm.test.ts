@@ -14,7 +14,7 @@ describe('finetune serve: SIGTERM', () => {
   it('drains the request in flight, answers it, and exits 0', async () => {
     const dir = await makeClassifier(tempDir());
     // a long batching wait keeps the request queued when SIGTERM arrives
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--model', dir, '--port', '0', '--max-wait-ms', '800'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--model', dir, '--port', '0', '--max-wait-ms', '2000'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
@@ -28,7 +28,7 @@ describe('finetune serve: SIGTERM', () => {
       });
       assert.equal((await request(url, '/health')).status, 200);
       const pending = request(url, '/', { inputs: 'the film is good' });
-      await new Promise((ok) => setTimeout(ok, 200));
+      await new Promise((ok) => setTimeout(ok, 300));
       child.kill('SIGTERM');
       const reply = await pending;
       assert.equal(reply.status, 200, reply.text);
