@@ -38,6 +38,8 @@ export class Batcher {
   private running = 0;
   private wakeTimer: NodeJS.Timeout | null = null;
   private idleWaiters: (() => void)[] = [];
+  /** Set by idle(): no new request will come to batch with, so nothing waits for company. */
+  private flushing = false;
 
   constructor(readonly options: BatcherOptions) {}
 
@@ -66,8 +68,10 @@ export class Batcher {
     });
   }
 
-  /** Resolves once nothing is waiting or running (for a drain). */
+  /** For a drain: runs what waits without waiting for more, and resolves once nothing is waiting or running. */
   idle(): Promise<void> {
+    this.flushing = true;
+    this.pump();
     if (!this.busy) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
@@ -94,7 +98,7 @@ export class Batcher {
     if (head.batchable) {
       const ready = this.queue.filter((e) => e.key === head.key).reduce((n, e) => n + e.items.length, 0) >= this.options.maxBatchSize;
       const waited = Date.now() - head.arrived;
-      if (!ready && waited < this.options.maxWaitMs) {
+      if (!ready && !this.flushing && waited < this.options.maxWaitMs) {
         if (!this.wakeTimer) this.wakeTimer = setTimeout(() => { this.wakeTimer = null; this.pump(); }, this.options.maxWaitMs - waited);
         return;
       }
