@@ -8,7 +8,7 @@ import { UsageError } from './options.js';
 
 export const SERVE_FLAGS = {
   model: { kind: 'str', default: null, help: 'the model folder (config.json, weights, tokenizer)' },
-  task: { kind: 'str', default: null, help: "text-classification | token-classification | fill-mask | text-generation (default: from config.json's architectures)" },
+  task: { kind: 'str', default: null, help: "text-classification | token-classification | question-answering | fill-mask | text-generation (default: from config.json's architectures)" },
   host: { kind: 'str', default: '127.0.0.1', help: 'address to listen on' },
   port: { kind: 'int', default: 8080, help: 'port to listen on (0: any free port)', min: 0 },
   max_batch_size: { kind: 'int', default: 32, help: 'most inputs in one pipeline call', min: 1 },

@@ -7,7 +7,7 @@ import type { FillMaskPipeline } from '../pipelines/fill_mask.js';
 import type { TokenClassificationPipeline } from '../pipelines/token_classification.js';
 import { HttpError } from './http.js';
 import { bad, readParameters, readTexts } from './params.js';
-import { modelMaxTokens, tooLong, type Job, type TaskHandler } from './tasks.js';
+import { modelMaxTokens, tooLong, type Job, type TaskHandler } from './task_types.js';
 
 type Pair = { text: string; text_pair?: string; textPair?: string };
 
@@ -78,22 +78,27 @@ export async function classificationTask(modelDir: string, options: { maxBatchSi
   return handler;
 }
 
-/** A task whose pipeline takes one text per call: items run one after the other. */
-function oneByOne(task: string, pipe: { tokenizer: TaskHandler['tokenizer']; model: { config: unknown }; run(text: string, o: object): Promise<unknown> },
-  parseParams: (body: Record<string, unknown>) => Record<string, unknown>, checkText: (text: string, field: string) => void = () => {}): TaskHandler {
+export interface OneByOne {
+  /** The request's `inputs` → the pipeline's items (400s naming the field). */
+  inputs(value: unknown): { items: unknown[]; single: boolean };
+  parameters(body: Record<string, unknown>): Record<string, unknown>;
+  /** A 422 for an item over the token limit (default: the item as text, special tokens included). */
+  checkLength?(job: Job, maxTokens: number): Promise<void>;
+}
+
+/** A task whose pipeline takes one input per call: a request's items run one after the other. */
+export function oneByOne(task: string, pipe: { tokenizer: TaskHandler['tokenizer']; model: { config: unknown }; run(item: never, o: object): Promise<unknown> }, spec: OneByOne): TaskHandler {
   const handler: TaskHandler = {
     task, tokenizer: pipe.tokenizer, batchable: false, modelMaxTokens: modelMaxTokens(pipe.tokenizer, pipe.model.config),
     parse(body) {
       noExtraFields(body);
-      const { texts, single } = readTexts(body.inputs);
-      texts.forEach((t, i) => checkText(t, single ? 'inputs' : `inputs[${i}]`));
-      return { items: texts, single, params: parseParams(body) };
+      return { ...spec.inputs(body.inputs), params: spec.parameters(body) };
     },
-    checkLength: (job, max) => checkTexts(handler, job, max),
+    checkLength: (job, max) => (spec.checkLength ? spec.checkLength(job, max) : checkTexts(handler, job, max)),
     async run(items, params) {
       const out: unknown[] = [];
       try {
-        for (const text of items as string[]) out.push(await pipe.run(text, params));
+        for (const item of items) out.push(await pipe.run(item as never, params));
       } catch (e) {
         // the pipeline's own checks of its options (their messages start with the task) are the client's error
         const message = (e as Error).message ?? '';
@@ -109,15 +114,24 @@ function oneByOne(task: string, pipe: { tokenizer: TaskHandler['tokenizer']; mod
 
 export async function tokenClassificationTask(modelDir: string): Promise<TaskHandler> {
   const pipe = ((await pipeline('token-classification', modelDir)) as unknown as { pipeline: TokenClassificationPipeline }).pipeline;
-  return oneByOne('token-classification', pipe, (body) => readParameters(body.parameters, {
-    aggregationStrategy: { kind: 'string', choices: ['none', 'simple', 'first', 'average', 'max'] }, ignoreLabels: { kind: 'string[]' },
-  }));
+  return oneByOne('token-classification', pipe, {
+    inputs: (value) => { const { texts, single } = readTexts(value); return { items: texts, single }; },
+    parameters: (body) => readParameters(body.parameters, {
+      aggregationStrategy: { kind: 'string', choices: ['none', 'simple', 'first', 'average', 'max'] }, ignoreLabels: { kind: 'string[]' },
+    }),
+  });
 }
 
 export async function fillMaskTask(modelDir: string): Promise<TaskHandler> {
   const pipe = ((await pipeline('fill-mask', modelDir)) as unknown as { pipeline: FillMaskPipeline }).pipeline;
   const mask = pipe.tokenizer.maskToken;
   if (typeof mask !== 'string') throw new Error(`serve: the tokenizer of ${modelDir} has no mask token, which fill-mask needs`);
-  return oneByOne('fill-mask', pipe, (body) => readParameters(body.parameters, { topK: { kind: 'integer', min: 1 }, targets: { kind: 'string[]' } }),
-    (text, field) => { if (!text.includes(mask)) throw bad(`${field} must contain the mask token ${mask}`); });
+  return oneByOne('fill-mask', pipe, {
+    inputs(value) {
+      const { texts, single } = readTexts(value);
+      texts.forEach((t, i) => { if (!t.includes(mask)) throw bad(`${single ? 'inputs' : `inputs[${i}]`} must contain the mask token ${mask}`); });
+      return { items: texts, single };
+    },
+    parameters: (body) => readParameters(body.parameters, { topK: { kind: 'integer', min: 1 }, targets: { kind: 'string[]' } }),
+  });
 }

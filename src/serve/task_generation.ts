@@ -6,7 +6,7 @@ import { pipeline, type TextGenerator } from '../pipelines/index.js';
 import type { TextGenerationOptions } from '../pipelines/text_generation.js';
 import { HttpError } from './http.js';
 import { bad, readParameters, readTexts, type ParamSpec } from './params.js';
-import { modelMaxTokens, tooLong, type TaskHandler } from './tasks.js';
+import { modelMaxTokens, tooLong, type TaskHandler } from './task_types.js';
 
 /** The generation parameters the Inference API sends (snake_case there). */
 export const GENERATION_PARAMETERS: Record<string, ParamSpec> = {

@@ -110,3 +110,33 @@ describe('serve: text-generation', () => {
     }
   });
 });
+
+describe('serve: question-answering', () => {
+  it('{question, context} inputs give the pipeline\'s answers (top_k, max_answer_len, handle_impossible_answer, a list)', async () => {
+    const server = await serve({ model: fixture('qa'), port: 0 });
+    try {
+      assert.equal(server.task, 'question-answering');
+      const qa = await pipeline('question-answering', fixture('qa'));
+      const ex = { question: 'Who directed the film?', context: 'The film was directed by Steven Spielberg in New York, and it is a charming and often affecting journey.' };
+      const other = { question: 'Where was it made?', context: ex.context };
+      assert.deepEqual((await request(server.url, '/', { inputs: ex })).json, await qa(ex));
+      assert.deepEqual((await request(server.url, '/', { inputs: ex, parameters: { top_k: 3, max_answer_len: 2 } })).json, await qa(ex, { topK: 3, maxAnswerLen: 2 }));
+      assert.deepEqual((await request(server.url, '/', { inputs: ex, parameters: { handle_impossible_answer: true } })).json, await qa(ex, { handleImpossibleAnswer: true }));
+      assert.deepEqual((await request(server.url, '/', { inputs: [ex, other] })).json, await qa([ex, other]));
+      for (const [inputs, message] of [
+        ['who?', /inputs must be \{"question", "context"\}, got string/],
+        [{ question: 'who?' }, /inputs\.context must be a string, got undefined/],
+        [[ex, { question: '', context: 'x' }], /inputs\[1\]\.question must not be empty/],
+        [{ ...ex, answer: 'x' }, /inputs\.answer is not known/],
+      ] as const) {
+        const r = await request(server.url, '/', { inputs });
+        assert.equal(r.status, 400, r.text);
+        assert.match((r.json as { error: string }).error, message);
+      }
+      const r = await request(server.url, '/', { inputs: ex, parameters: { doc_stride: 'wide' } });
+      assert.match(r.text, /parameters\.doc_stride must be an integer/);
+    } finally {
+      await server.close();
+    }
+  });
+});
