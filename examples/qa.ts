@@ -2,11 +2,12 @@
 // from the offsets), a few training steps of a small BERT from a fresh config, then
 // prepareValidationFeatures, postprocessQaPredictions (n-best, maxAnswerLength, SQuAD v2 null
 // answers) and evaluate.load('squad_v2'). On the 6 hand-made examples of data/encoder-tasks:
-// it shows the workflow, not a QA model. Run: npx tsx examples/qa.ts (~30 s)
-import { readFileSync } from 'node:fs';
+// it shows the workflow, not a QA model; at the end the trained model answers through
+// pipeline('question-answering'). Run: npx tsx examples/qa.ts (~30 s)
+import { mkdtempSync, readFileSync } from 'node:fs';
 import {
   AutoModelForQuestionAnswering, AutoTokenizer, BertConfig, DataLoader, Dataset, defaultDataCollator, evaluate, optim,
-  postprocessQaPredictions, prepareTrainFeatures, prepareValidationFeatures, torch,
+  pipeline, postprocessQaPredictions, prepareTrainFeatures, prepareValidationFeatures, torch,
 } from '../src/index.js';
 import type { QaTokenizer } from '../src/data/question_answering.js';
 
@@ -41,3 +42,12 @@ console.log(metric.compute({
   predictions: rows.map((r) => ({ id: r.id, prediction_text: post.predictions.get(r.id)!, no_answer_probability: 0 })),
   references: rows.map((r) => ({ id: r.id, answers: r.answers })),
 }));
+
+// The trained model behind pipeline('question-answering'): long contexts go through windows of
+// maxSeqLen tokens sharing docStride; handleImpossibleAnswer lets the empty answer compete.
+const saved = mkdtempSync('/tmp/finetune-qa-');
+await model.savePretrained(saved);
+await tokenizer.savePretrained(saved);
+const qa = await pipeline('question-answering', saved);
+const first = rows[0] as { question: string; context: string };
+console.log(await qa({ question: first.question, context: first.context }, { topK: 2, maxSeqLen: 48, docStride: 16, handleImpossibleAnswer: true }));

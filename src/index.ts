@@ -19,6 +19,7 @@ export { DataCollatorForCompletionOnlyLM } from './trl/collators.js';
 export { SFTConfig, SFTTrainer } from './trl/index.js';
 export { DataCollatorForSeq2Seq, DataCollatorWithFlattening } from './data/seq2seq_collators.js';
 export * from './onnx/index.js';
+export { serve, type ServeHandle, type ServeOptions } from './serve/index.js';
 
 import { installDefaultHubClient } from './hub/client.js';
 // The real Hub client behind fromPretrained('org/name'); it never replaces one already installed.

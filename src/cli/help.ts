@@ -31,6 +31,8 @@ Commands (Hugging Face run_glue.py's workflow):
              --node-rank R --master-addr A --master-port P] script.ts [args]
   --version  print finetune's version
   export     export onnx --model DIR [--output OUT] [--opset 17] [--task T]: a transformers.js folder
+  serve      serve --model DIR [--task T] [--host 127.0.0.1] [--port 8080] [--max-batch-size 32]
+             [--max-wait-ms 5] ...: the model over HTTP (Inference API, chat completions); serve --help
 `;
 
 export function helpText(): string {

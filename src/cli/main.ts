@@ -30,6 +30,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // launch passes everything after the script to the script, --help included
   if (command === 'launch') return runLaunch(rest);
   if (command === 'export') return (await import('./export.js')).runExport(rest);
+  if (command === 'serve') return (await import('./serve.js')).runServe(rest);
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(helpText());
     return 0;

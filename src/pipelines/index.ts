@@ -1,9 +1,10 @@
 // pipeline(task, model): transformers' one-call inference: text-classification (alias
-// 'sentiment-analysis'), fill-mask, and token-classification (alias 'ner').
+// 'sentiment-analysis'), fill-mask, token-classification (alias 'ner') and question-answering.
 import type { Device } from '../engine/dtype.js';
 import { AutoModelForSequenceClassification, type AutoSequenceClassificationModel } from '../models/auto.js';
-import { AutoModelForMaskedLM, AutoModelForTokenClassification } from '../models/auto.js';
+import { AutoModelForMaskedLM, AutoModelForQuestionAnswering, AutoModelForTokenClassification } from '../models/auto.js';
 import { FillMaskPipeline, type FillMaskOptions, type FillMaskResult } from './fill_mask.js';
+import { QuestionAnsweringPipeline, type QaAnswer, type QaInputs, type QuestionAnsweringOptions } from './question_answering.js';
 import { TokenClassificationPipeline, type GroupedEntity, type TokenClassificationOptions, type TokenEntity } from './token_classification.js';
 import { AutoTokenizer } from '../tokenizers/auto.js';
 import type { PreTrainedTokenizerFast } from '../tokenizers/tokenizer.js';
@@ -21,12 +22,13 @@ export { TextGenerationPipeline } from './text_generation.js';
 export type { ChatMessage, GeneratedText, TextGenerationOptions } from './text_generation.js';
 
 export { FillMaskPipeline, type FillMaskOptions, type FillMaskResult } from './fill_mask.js';
+export { QuestionAnsweringPipeline, normalizeQaInputs, type QaAnswer, type QaInput, type QaInputs, type QuestionAnsweringOptions } from './question_answering.js';
 export { TokenClassificationPipeline, type AggregationStrategy, type GroupedEntity, type TokenClassificationOptions, type TokenEntity } from './token_classification.js';
 
 export const SUPPORTED_TASKS = {
   'text-classification': 'text-classification', 'sentiment-analysis': 'text-classification',
   'fill-mask': 'fill-mask', 'token-classification': 'token-classification', ner: 'token-classification',
-  'text-generation': 'text-generation',
+  'question-answering': 'question-answering', 'text-generation': 'text-generation',
 } as const;
 export type PipelineTask = keyof typeof SUPPORTED_TASKS;
 
@@ -57,10 +59,18 @@ export interface TextGenerator {
   readonly tokenizer: PreTrainedTokenizerFast;
 }
 
+/** The question-answering pipeline as a function (`await qa({ question, context }, { topK: 3 })`). */
+export interface QuestionAnswerer {
+  (inputs: QaInputs, options?: QuestionAnsweringOptions): Promise<QaAnswer | QaAnswer[] | (QaAnswer | QaAnswer[])[]>;
+  readonly pipeline: QuestionAnsweringPipeline;
+  readonly task: string;
+}
+
 /** pipeline(task, model, options): as transformers' pipeline. */
 export async function pipeline(task: 'text-generation', model: string | AutoCausalLMModel, options?: { tokenizer?: string | PreTrainedTokenizerFast; revision?: string; ggufFile?: string } & TextGenerationOptions): Promise<TextGenerator>;
 export async function pipeline(task: 'fill-mask', model: string, options?: FillMaskOptions & { tokenizer?: string | PreTrainedTokenizerFast; revision?: string }): Promise<(text: string, options?: FillMaskOptions) => Promise<FillMaskResult[] | FillMaskResult[][]>>;
 export async function pipeline(task: 'token-classification' | 'ner', model: string, options?: TokenClassificationOptions & { tokenizer?: string | PreTrainedTokenizerFast; revision?: string }): Promise<(text: string, options?: TokenClassificationOptions) => Promise<(TokenEntity | GroupedEntity)[]>>;
+export async function pipeline(task: 'question-answering', model: string, options?: QuestionAnsweringOptions & { tokenizer?: string | PreTrainedTokenizerFast; revision?: string }): Promise<QuestionAnswerer>;
 export async function pipeline(task: 'text-classification' | 'sentiment-analysis', model: string | AutoSequenceClassificationModel, options?: PipelineOptions): Promise<TextClassifier>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function pipeline(task: string, model: unknown, options: any = {}): Promise<any> {
@@ -69,12 +79,12 @@ export async function pipeline(task: string, model: unknown, options: any = {}):
   }
   const kind = SUPPORTED_TASKS[task as PipelineTask];
   if (kind === 'text-generation') return textGenerationPipeline(model as string | AutoCausalLMModel, options as Record<string, unknown>);
-  if (kind === 'fill-mask' || kind === 'token-classification') return tokenLevelPipeline(task, kind, model, options);
+  if (kind === 'fill-mask' || kind === 'token-classification' || kind === 'question-answering') return tokenLevelPipeline(task, kind, model, options);
   return textClassificationPipeline(task as PipelineTask, model as string | AutoSequenceClassificationModel, options as PipelineOptions);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function tokenLevelPipeline(task: string, kind: 'fill-mask' | 'token-classification', model: unknown, options: any): Promise<unknown> {
+async function tokenLevelPipeline(task: string, kind: 'fill-mask' | 'token-classification' | 'question-answering', model: unknown, options: any): Promise<unknown> {
   if (typeof model !== 'string') throw new TypeError(`pipeline('${task}'): pass the model's folder or Hub id`);
   const { tokenizer: tokOption, revision, device: _device, ...defaults } = options;
   const opts = revision ? { revision } : {};
@@ -82,6 +92,10 @@ async function tokenLevelPipeline(task: string, kind: 'fill-mask' | 'token-class
   if (kind === 'fill-mask') {
     const pipe = new FillMaskPipeline(await AutoModelForMaskedLM.fromPretrained(model, opts), tokenizer, defaults as FillMaskOptions);
     return Object.assign((text: string, o?: FillMaskOptions) => pipe.run(text, o), { pipeline: pipe, task });
+  }
+  if (kind === 'question-answering') {
+    const pipe = new QuestionAnsweringPipeline(await AutoModelForQuestionAnswering.fromPretrained(model, opts), tokenizer, defaults as QuestionAnsweringOptions);
+    return Object.assign((inputs: QaInputs, o?: QuestionAnsweringOptions) => pipe.run(inputs, o), { pipeline: pipe, task });
   }
   const pipe = new TokenClassificationPipeline(await AutoModelForTokenClassification.fromPretrained(model, opts), tokenizer, defaults as TokenClassificationOptions);
   return Object.assign((text: string, o?: TokenClassificationOptions) => pipe.run(text, o), { pipeline: pipe, task });

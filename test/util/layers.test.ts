@@ -28,7 +28,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ['metrics'],
   ['trainer'],
   ['trl'], // SFT (TRL): SFTTrainer extends the Trainer, its collators and packing
-  ['cli', 'pipelines'],
+  ['pipelines'],
+  ['serve'], // finetune serve: the pipelines over HTTP
+  ['cli'],
   ['.'], // index.ts, data-index.ts, trainer-index.ts: the public entry points
 ];
 
