@@ -18,7 +18,7 @@
         "native/shim"
       ],
       "defines": [
-        "NAPI_EXPERIMENTAL",
+        "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
         "<!@(node native/libtorch.mjs defines)"
       ],

@@ -23,15 +23,16 @@ c10::optional<at::Tensor> pendingTensor;
 
 // What a JavaScript tensor object wraps (reportedBytes: what V8 was told it holds). dispose()
 // removes the wrap at once (napi_remove_wrap),
-// so neither the tensor nor N-API's own bookkeeping waits for the garbage collector; an
-// undisposed handle is freed by a basic finalizer, which runs during garbage collection
-// itself, even in a loop that never yields to the event loop.
+// so neither the tensor nor N-API's own bookkeeping waits for the garbage collector. An
+// undisposed handle is freed by a stable Node-API finalizer, a safety net only: it runs on
+// the JavaScript thread after garbage collection, deferred (not inside it), so a loop that
+// never yields frees its tensors through dispose()/tidy() scopes, not through GC.
 struct Holder {
   at::Tensor tensor;
   int64_t reportedBytes = 0;
 };
 
-void releaseHolder(node_api_basic_env env, Holder* holder) {
+void releaseHolder(napi_env env, Holder* holder) {
   if (holder->reportedBytes != 0) {
     int64_t ignored;
     napi_adjust_external_memory(env, -holder->reportedBytes, &ignored);
@@ -39,7 +40,7 @@ void releaseHolder(node_api_basic_env env, Holder* holder) {
   delete holder;
 }
 
-void finalizeHolder(node_api_basic_env env, void* data, void*) { releaseHolder(env, static_cast<Holder*>(data)); }
+void finalizeHolder(napi_env env, void* data, void*) { releaseHolder(env, static_cast<Holder*>(data)); }
 
 napi_value constructTensorBase(napi_env env, napi_callback_info info) {
   napi_value self;

@@ -7,12 +7,11 @@
 #include <torch/csrc/autograd/variable.h>
 #include <torch/version.h>
 
-#include <v8.h>
-
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <atomic>
+#include <thread>
 
 #include "binding.h"
 
@@ -122,29 +121,70 @@ at::Tensor fromBuffer(Args& a) {
   return finish(t, a, 4);
 }
 
-// Zero-copy: the tensor views the JavaScript buffer's memory and owns a share of its V8
-// backing store. Holding the backing store, not the ArrayBuffer object, is what keeps the
-// memory alive when the buffer is detached (transferred to a worker or to structuredClone,
-// or ArrayBuffer.prototype.transfer): the detached object lets go of its bytes, the tensor
-// does not. The tensor may be freed on another thread or during garbage collection, so the
-// release waits for the next op on the main thread.
+// Zero-copy: the tensor views the JavaScript buffer's memory and holds a strong napi_ref to
+// its ArrayBuffer, so the memory lives as long as the tensor (stable Node-API: no access to
+// V8 backing stores). JavaScript marks the buffer untransferable (factories.ts), so
+// postMessage/structuredClone clone it instead of detaching it from under the tensor.
+// The libtorch deleter may run on another thread (an autograd worker freeing the storage)
+// or after the environment is gone; only the JavaScript thread may delete a reference, so
+// those releases are queued and drained before the next op (dispatch). On the owning
+// thread (dispose(), a scope's end, a deferred GC finalizer) the reference is dropped at once.
 struct BufferHold {
-  std::shared_ptr<v8::BackingStore> store;
+  napi_env env;
+  napi_ref ref;
+  std::thread::id thread;
 };
 std::mutex pendingMutex;
 std::vector<BufferHold*> pendingReleases;
-
 std::atomic<bool> releasesPending{false};
+// Environments still alive (cleanup hooks remove them at teardown, e.g. a worker exiting).
+std::mutex envMutex;
+std::vector<napi_env> liveEnvs;
 
-// N-API has no access to backing stores; in Node a napi_value *is* a v8::Local<v8::Value>
-// (v8impl::V8LocalValueFromJsValue does this same copy), a layout N-API itself relies on.
-std::shared_ptr<v8::BackingStore> backingStoreOf(napi_value value) {
-  v8::Local<v8::Value> local;
-  static_assert(sizeof(local) == sizeof(value), "napi_value is not a v8::Local");
-  std::memcpy(static_cast<void*>(&local), &value, sizeof(value));
-  if (local->IsArrayBufferView()) return local.As<v8::ArrayBufferView>()->Buffer()->GetBackingStore();
-  if (local->IsArrayBuffer()) return local.As<v8::ArrayBuffer>()->GetBackingStore();
-  if (local->IsSharedArrayBuffer()) return local.As<v8::SharedArrayBuffer>()->GetBackingStore();
+bool envAlive(napi_env env) {
+  std::lock_guard<std::mutex> lock(envMutex);
+  for (napi_env e : liveEnvs) if (e == env) return true;
+  return false;
+}
+
+void forgetEnv(void* arg) {
+  napi_env env = static_cast<napi_env>(arg);
+  {
+    std::lock_guard<std::mutex> lock(envMutex);
+    for (size_t k = 0; k < liveEnvs.size(); k++) if (liveEnvs[k] == env) { liveEnvs.erase(liveEnvs.begin() + k); break; }
+  }
+  drainPendingReleases();
+}
+
+void trackEnv(napi_env env) {
+  {
+    std::lock_guard<std::mutex> lock(envMutex);
+    for (napi_env e : liveEnvs) if (e == env) return;
+    liveEnvs.push_back(env);
+  }
+  napi_add_env_cleanup_hook(env, forgetEnv, env);
+}
+
+void releaseHold(BufferHold* hold) {
+  if (std::this_thread::get_id() == hold->thread && envAlive(hold->env)) {
+    napi_delete_reference(hold->env, hold->ref);
+    delete hold;
+    return;
+  }
+  std::lock_guard<std::mutex> lock(pendingMutex);
+  pendingReleases.push_back(hold);
+  releasesPending = true;
+}
+
+// The ArrayBuffer behind a TypedArray (Buffer included) or the ArrayBuffer itself.
+napi_value arrayBufferOf(napi_env env, napi_value value) {
+  bool is = false;
+  napi_value buffer = nullptr;
+  if (napi_is_typedarray(env, value, &is) == napi_ok && is) {
+    napi_get_typedarray_info(env, value, nullptr, nullptr, nullptr, &buffer, nullptr);
+    return buffer;
+  }
+  if (napi_is_arraybuffer(env, value, &is) == napi_ok && is) return value;
   throw ArgError("argument 0: expected a TypedArray, Buffer or ArrayBuffer");
 }
 
@@ -152,13 +192,21 @@ std::shared_ptr<v8::BackingStore> backingStoreOf(napi_value value) {
 
 void drainPendingReleases() {
   if (!releasesPending.load(std::memory_order_relaxed)) return;
-  std::vector<BufferHold*> ready;
+  std::vector<BufferHold*> ready, later;
   {
     std::lock_guard<std::mutex> lock(pendingMutex);
     ready.swap(pendingReleases);
-    releasesPending = false;
   }
-  for (BufferHold* hold : ready) delete hold;
+  std::thread::id self = std::this_thread::get_id();
+  for (BufferHold* hold : ready) {
+    bool alive = envAlive(hold->env);
+    if (alive && hold->thread != self) { later.push_back(hold); continue; }  // another worker's env
+    if (alive) napi_delete_reference(hold->env, hold->ref);  // a dead env freed its references itself
+    delete hold;
+  }
+  std::lock_guard<std::mutex> lock(pendingMutex);
+  pendingReleases.insert(pendingReleases.end(), later.begin(), later.end());
+  releasesPending = !pendingReleases.empty();
 }
 
 namespace {
@@ -167,14 +215,14 @@ at::Tensor fromBufferShared(Args& a) {
   BufferArg b = bufferArg(a);
   // Kernels assume element alignment; a misaligned view (a Buffer slice at an odd offset) is copied.
   if (b.bytes == 0 || reinterpret_cast<uintptr_t>(b.data) % c10::elementSize(b.type) != 0) return copyOf(b);
-  auto* hold = new BufferHold{backingStoreOf(a.raw(0))};
-  // Always deferred (dispatch drains them before each op): the tensor may die inside a
-  // garbage-collection finalizer or on a libtorch thread.
-  return at::from_blob(b.data, b.shape, [hold](void*) {
-    std::lock_guard<std::mutex> lock(pendingMutex);
-    pendingReleases.push_back(hold);
-    releasesPending = true;
-  }, at::TensorOptions().dtype(b.type));
+  napi_env env = a.env();
+  trackEnv(env);
+  auto* hold = new BufferHold{env, nullptr, std::this_thread::get_id()};
+  if (napi_create_reference(env, arrayBufferOf(env, a.raw(0)), 1, &hold->ref) != napi_ok) {
+    delete hold;
+    throw std::runtime_error("could not keep a reference to the buffer");
+  }
+  return at::from_blob(b.data, b.shape, [hold](void*) { releaseHold(hold); }, at::TensorOptions().dtype(b.type));
 }
 
 Result item(Args& a) {

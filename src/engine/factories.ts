@@ -1,4 +1,6 @@
 // Creating tensors: torch.tensor from JavaScript data, and the shape-based factories.
+import { markAsUntransferable } from 'node:worker_threads';
+
 import type { DType, Device } from './dtype.js';
 import { itemSize } from './dtype.js';
 import { N } from './native.js';
@@ -102,6 +104,10 @@ export function tensor(data: TensorData, options: TensorOptions & { shape?: read
  * torch.frombuffer: a tensor sharing the buffer's memory (no copy), read as `dtype` with the
  * given shape (1-D by default). Writes through either side are seen by the other, and the
  * buffer stays alive as long as the tensor. A buffer not aligned to the element size is copied.
+ * The buffer is marked untransferable: postMessage/structuredClone then copy it instead of
+ * detaching it, since a detached buffer's memory would leave with it (stable Node-API lets the
+ * tensor keep the ArrayBuffer alive, not its memory). Resizable buffers are refused: shrinking
+ * one would free memory the tensor still views.
  */
 export function frombuffer(buffer: ArrayBufferView | ArrayBuffer, options: { dtype: DType; shape?: readonly number[]; device?: Device }): Tensor {
   const bytes = buffer.byteLength;
@@ -109,6 +115,11 @@ export function frombuffer(buffer: ArrayBufferView | ArrayBuffer, options: { dty
   if (!options.shape && bytes % size !== 0) {
     throw new TypeError(`frombuffer: the buffer's ${bytes} bytes are not a multiple of the ${size}-byte ${options.dtype} elements`);
   }
+  const backing = buffer instanceof ArrayBuffer ? buffer : buffer.buffer;
+  if ((backing as { resizable?: boolean; growable?: boolean }).resizable || (backing as { growable?: boolean }).growable) {
+    throw new TypeError('frombuffer: a resizable ArrayBuffer cannot be shared (shrinking it would free memory the tensor views); use torch.tensor(buffer) to copy it');
+  }
+  markAsUntransferable(backing);
   const view = buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : new Uint8Array(buffer.buffer, buffer.byteOffset, bytes);
   const t: Tensor = N.fromBufferShared(view, options.shape ?? [bytes / size], options.dtype);
   return options.device && options.device !== 'cpu' ? t.to(options.device) : t;
