@@ -27,6 +27,7 @@ const { skip: noPeers } = peerPython();
 
 interface Expected { input_ids: TensorSpec; attention_mask: TensorSpec; logits: TensorSpec; seqcls?: { score: TensorSpec; logits: TensorSpec } }
 type Outputs = Record<string, ort.Tensor>;
+type LM = { forward(x: object): { logits: Tensor } };
 
 const rows = (t: Tensor) => t.tolist() as Rows;
 const arange = (batch: number, from: number, to: number): Rows => Array.from({ length: batch }, () => Array.from({ length: to - from }, (_, j) => from + j));
@@ -66,7 +67,7 @@ for (const family of readdirSync(root).sort().filter((f) => f !== 'llama-rope-dy
     const [batch, seq] = ids.shape;
 
     it('with past_key_values: finetune\'s logits (mask positions) and transformers\' (arange) within 1e-4; a cached decode step equals the full forward', async () => {
-      const model = await AutoModelForCausalLM.fromPretrained(dir) as unknown as PreTrainedModel & { forward(x: object): { logits: Tensor } };
+      const model = await AutoModelForCausalLM.fromPretrained(dir) as unknown as PreTrainedModel;
       model.eval();
       const result = await exportOnnx(model, join(work, family));
       exported.push(result.modelPath);
@@ -76,9 +77,9 @@ for (const family of readdirSync(root).sort().filter((f) => f !== 'llama-rope-dy
       const session = await ort.InferenceSession.create(result.modelPath, { intraOpNumThreads: 1 });
       try {
         assert.ok(rows(mask).some((r) => r[0] === 0), 'the batch is left-padded');
-        const positions = positionIdsFromMask(mask);
+        const positions = positionIdsFromMask(mask) as Tensor;
         const full = await run(session, { input_ids: rows(ids), attention_mask: rows(mask), position_ids: rows(positions) });
-        const ours = torch.noGrad(() => model.forward({ input_ids: ids, attention_mask: mask, position_ids: positions, use_cache: false }).logits);
+        const ours = torch.noGrad(() => (model as unknown as LM).forward({ input_ids: ids, attention_mask: mask, position_ids: positions, use_cache: false }).logits);
         assert.ok((ours.abs().max().item() as number) > 0.1, 'the logits are not near zero');
         const vsOurs = diffAt(full.logits, ours);
         assert.ok(vsOurs <= TOLERANCE, `vs finetune: max |Δ| ${vsOurs}`);
@@ -102,7 +103,7 @@ for (const family of readdirSync(root).sort().filter((f) => f !== 'llama-rope-dy
     });
 
     it('without past_key_values: the same logits from input_ids, attention_mask, position_ids alone', async () => {
-      const model = await AutoModelForCausalLM.fromPretrained(dir) as unknown as PreTrainedModel & { forward(x: object): { logits: Tensor } };
+      const model = await AutoModelForCausalLM.fromPretrained(dir) as unknown as PreTrainedModel;
       model.eval();
       const result = await exportOnnx(model, join(work, `${family}-no-past`), { withPast: false });
       exported.push(result.modelPath);
@@ -110,9 +111,9 @@ for (const family of readdirSync(root).sort().filter((f) => f !== 'llama-rope-dy
       assert.deepEqual(result.outputNames, ['logits']);
       const session = await ort.InferenceSession.create(result.modelPath, { intraOpNumThreads: 1 });
       try {
-        const positions = positionIdsFromMask(mask);
+        const positions = positionIdsFromMask(mask) as Tensor;
         const out = await run(session, { input_ids: rows(ids), attention_mask: rows(mask), position_ids: rows(positions) });
-        const ours = torch.noGrad(() => model.forward({ input_ids: ids, attention_mask: mask, position_ids: positions, use_cache: false }).logits);
+        const ours = torch.noGrad(() => (model as unknown as LM).forward({ input_ids: ids, attention_mask: mask, position_ids: positions, use_cache: false }).logits);
         const diff = diffAt(out.logits, ours);
         assert.ok(diff <= TOLERANCE, `max |Δ| ${diff}`);
       } finally {
