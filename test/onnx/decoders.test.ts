@@ -5,7 +5,8 @@
 // past_key_values inputs; a decode step with the cache equals the full forward; the decoder
 // sequence classifier gives transformers' logits; the peers' onnx.checker accepts the files.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -152,6 +153,24 @@ describe('exportOnnx for decoders: refusals and the checker', () => {
   it('a causal LM cannot be exported for another task', async () => {
     const model = await AutoModelForCausalLM.fromPretrained(join(root, 'gpt2')) as unknown as PreTrainedModel;
     await assert.rejects(exportOnnx(model, join(work, 'bad'), { task: 'fill-mask' }), /GPT2LMHeadModel is a text-generation model; it cannot be exported for task "fill-mask"/);
+  });
+
+  it('`finetune export onnx` loads a causal LM folder (LMHeadModel / ForCausalLM) and exports with or without past', () => {
+    const bin = new URL('../../bin/finetune.js', import.meta.url).pathname;
+    const cli = (...args: string[]) => spawnSync(process.execPath, [bin, 'export', 'onnx', ...args], { encoding: 'utf8', timeout: 120_000 });
+    for (const [family, withPast] of [['gpt2', 'true'], ['qwen3', 'false']] as const) {
+      const out = join(work, `cli-${family}`);
+      const r = cli('--model', join(root, family), '--output', out, '--with-past', withPast);
+      assert.equal(r.status, 0, r.stderr);
+      const printed = JSON.parse(r.stdout) as { task: string; inputNames: string[]; outputNames: string[] };
+      assert.equal(printed.task, 'text-generation');
+      assert.equal(printed.inputNames.includes('past_key_values.0.key'), withPast === 'true');
+      assert.equal(printed.outputNames.includes('present.0.key'), withPast === 'true');
+      assert.ok(existsSync(join(out, 'onnx', 'model.onnx')));
+    }
+    const bad = cli('--model', join(root, 'gpt2'), '--with-past', 'maybe');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--with-past must be true or false, got 'maybe'/);
   });
 
   it('onnx.checker (full_check) accepts every exported decoder', { skip: noPeers }, () => {
