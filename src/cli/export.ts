@@ -1,4 +1,4 @@
-// `finetune export onnx --model DIR [--output OUT] [--opset 17] [--task T]`: the ONNX graph in
+// `finetune export onnx --model DIR [--output OUT] [--opset 17] [--task T] [--with-past true|false]`: the ONNX graph in
 // OUT/onnx/model.onnx (OUT defaults to DIR, which then is itself a transformers.js folder),
 // with config.json and the tokenizer's files copied beside it when OUT is elsewhere.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -13,6 +13,7 @@ export const EXPORT_FLAGS = {
   output: { kind: 'str', default: null, help: 'the transformers.js folder to write (default: the model folder; the graph goes to OUT/onnx/model.onnx)' },
   opset: { kind: 'int', default: DEFAULT_OPSET, help: 'ONNX opset, 17 to 21', min: 17 },
   task: { kind: 'str', default: null, help: `${ONNX_TASKS.join(' | ')} (default: the model's own head)` },
+  with_past: { kind: 'str', default: 'true', help: 'causal LMs: true (past_key_values inputs, present outputs: what transformers.js text-generation needs) or false (one full forward per call)' },
   external_data_threshold: { kind: 'int', default: null, help: 'weight bytes from which weights go to onnx/model.onnx_data (default: just under 2 GiB)', min: 0 },
 } as const;
 
@@ -34,6 +35,7 @@ export async function runExport(argv: readonly string[]): Promise<number> {
     if (args.model === null) throw new UsageError('export onnx: --model DIR is required');
     if (!existsSync(join(args.model, 'config.json'))) throw new UsageError(`export onnx: ${join(args.model, 'config.json')} does not exist`);
     if (args.task !== null && !(ONNX_TASKS as readonly string[]).includes(args.task)) throw new UsageError(`export onnx: --task must be one of ${ONNX_TASKS.join(', ')}, got '${args.task}'`);
+    if (args.with_past !== 'true' && args.with_past !== 'false') throw new UsageError(`export onnx: --with-past must be true or false, got '${args.with_past}'`);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`finetune ${e.message}\n`);
@@ -48,6 +50,7 @@ export async function runExport(argv: readonly string[]): Promise<number> {
     }
     const result = await exportOnnx(model, output, {
       opset: args.opset, task: (args.task ?? undefined) as OnnxTask | undefined, externalDataThreshold: args.external_data_threshold ?? undefined,
+      withPast: args.with_past === 'true',
     });
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;

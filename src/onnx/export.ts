@@ -2,8 +2,8 @@
 // for weights past 2 GiB), config.json and, when given, the tokenizer's files — that
 // onnxruntime and transformers.js' pipeline() load as they load optimum's exports.
 //
-// Design: one graph builder per model family (encoders.ts, with the shared blocks in
-// layers.ts), not a tracer over the engine's ops. The engine runs eagerly on concrete shapes
+// Design: one graph builder per model family group (encoders.ts, decoders.ts, with the shared
+// blocks in layers.ts and decoder_layers.ts), not a tracer over the engine's ops. The engine runs eagerly on concrete shapes
 // (a traced `view(batch, -1, heads, d)` would bake in one batch size and sequence length),
 // its ops are native calls with no central dispatch to record, and the models' tidy scopes
 // free intermediates as they go; a tracer would need symbolic shapes threaded through every op
@@ -17,10 +17,11 @@ import type { Tensor } from '../engine/tensor.js';
 import type { PreTrainedModel } from '../models/modeling_utils.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { buildEncoder, ENCODER_TASKS, type EncoderTask } from './encoders.js';
+import { buildDecoder, DECODER_TASKS, isDecoder, type DecoderTask } from './decoders.js';
 import { OnnxGraph } from './graph.js';
 
-export type OnnxTask = EncoderTask;
-export const ONNX_TASKS: readonly OnnxTask[] = ENCODER_TASKS;
+export type OnnxTask = EncoderTask | DecoderTask;
+export const ONNX_TASKS: readonly OnnxTask[] = [...new Set<OnnxTask>([...ENCODER_TASKS, ...DECODER_TASKS])];
 
 export interface ExportOnnxOptions {
   /** ONNX opset, 17 (the first with LayerNormalization) to 21. Default 17. */
@@ -29,6 +30,11 @@ export interface ExportOnnxOptions {
   task?: OnnxTask;
   /** A tokenizer to save beside (anything with savePretrained(dir)), making the folder complete for transformers.js. */
   tokenizer?: { savePretrained(dir: string): Promise<unknown> };
+  /**
+   * Causal LMs: take past_key_values.{i}.key/value and return present.{i}.key/value (default
+   * true; transformers.js' text-generation needs them). False: one full forward per call.
+   */
+  withPast?: boolean;
   /** Total weight bytes from which the weights go to onnx/model.onnx_data (default just under 2 GiB, protobuf's limit). */
   externalDataThreshold?: number;
 }
@@ -50,8 +56,10 @@ export async function exportOnnx(model: PreTrainedModel, dir: string, options: E
   if (options.task !== undefined && !ONNX_TASKS.includes(options.task)) {
     throw new RangeError(`exportOnnx: unknown task ${JSON.stringify(options.task)} (choose ${ONNX_TASKS.join(', ')})`);
   }
-  const graph = new OnnxGraph(model.constructor.name);
-  const built = buildEncoder(graph, model, weightsOf(model), options.task);
+  const graph = new OnnxGraph(model.constructor.name, opset);
+  const built = isDecoder(model)
+    ? buildDecoder(graph, model, weightsOf(model), { task: options.task, withPast: options.withPast })
+    : buildEncoder(graph, model, weightsOf(model), options.task as EncoderTask | undefined);
   const serialized = graph.serialize({ opset, externalDataThreshold: options.externalDataThreshold, docString: `${model.constructor.name} (${built.task}), exported by finetune` });
 
   const onnxDir = join(dir, 'onnx');

@@ -53,7 +53,8 @@ export class OnnxGraph {
   private readonly names = new Set<string>();
   private counter = 0;
 
-  constructor(readonly name: string) {}
+  /** `opset`: the opset the graph is built for (ops changed their signatures across opsets, e.g. ReduceMean's axes). */
+  constructor(readonly name: string, readonly opset = 17) {}
 
   /** A graph input (int64 token ids and masks, for these models). */
   input(name: string, elemType: number, dims: readonly Dim[]): string {

@@ -2,12 +2,14 @@
 // `finetune export onnx --model DIR`: the head decides the exported graph's outputs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AutoModel, AutoModelForSequenceClassification } from '../models/auto.js';
+import { AutoModel, AutoModelForCausalLM, AutoModelForSequenceClassification } from '../models/auto.js';
 import type { PreTrainedModel } from '../models/modeling_utils.js';
 
 /** Head suffixes of transformers' class names → the auto class that loads them. */
 const AUTO_BY_HEAD: [suffix: string, load: (dir: string) => Promise<unknown>][] = [
   ['ForSequenceClassification', (dir) => AutoModelForSequenceClassification.fromPretrained(dir)],
+  ['ForCausalLM', (dir) => AutoModelForCausalLM.fromPretrained(dir)],
+  ['LMHeadModel', (dir) => AutoModelForCausalLM.fromPretrained(dir)],
   ['Model', (dir) => AutoModel.fromPretrained(dir)],
 ];
 
