@@ -96,6 +96,16 @@ describe('finetune train --task', () => {
     checkOutput(join(dir, 'v2'), ['eval_exact', 'eval_f1', 'eval_HasAns_exact', 'eval_NoAns_exact']);
   });
 
+  it('without --task it is still run_glue.py (text classification on the polarity files)', () => {
+    const out = join(scratch(), 'cls');
+    const polarity = join(DATA, 'sentence-polarity');
+    const r = finetune('train', ...TINY, '--tokenizer_name', BERT_TOK, '--train_file', join(polarity, 'train.jsonl'), '--validation_file', join(polarity, 'test.jsonl'),
+      '--max_train_samples', '64', '--max_eval_samples', '32', '--max_seq_length', '32', '--output_dir', out);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(checkOutput(out, ['eval_accuracy', 'eval_loss']).eval_samples, 32);
+    assert.equal(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).architectures[0], 'BertForSequenceClassification');
+  });
+
   it('flags of another task, unknown tasks and bad values are usage errors naming the flag', () => {
     const polarity = join(DATA, 'sentence-polarity', 'train.jsonl');
     const common = ['train', ...TINY, '--tokenizer_name', BERT_TOK, '--train_file', polarity, '--validation_file', polarity, '--output_dir', join(scratch(), 'x')];
