@@ -23,8 +23,11 @@ function line(name: string, kind: string, def: unknown, help: string, extra = ''
 
 export const USAGE = `usage: finetune <command> [options] [--config file.json|file.yaml]
 
-Commands (Hugging Face run_glue.py's workflow):
-  train      fine-tune a sequence-classification model (--do_train, --do_eval, --do_predict)
+Commands (Hugging Face run_glue.py's workflow; --task mlm|ner|qa for run_mlm.py, run_ner.py, run_qa.py):
+  train      fine-tune a model (--do_train, --do_eval, --do_predict): sequence classification by default,
+             --task mlm (masked-LM pretraining: eval_loss, perplexity), --task ner (token classification:
+             seqeval's eval_overall_*), --task qa (extractive QA: eval_exact_match/eval_f1, squad_v2's with
+             --version_2_with_negative)
   evaluate   evaluate a trained model folder on validation data; prints the metrics as JSON
   predict    write predictions for test data (predict_results_<task>.txt: index<TAB>prediction)
   launch     run a script on several processes, as torchrun: launch --nproc-per-node N [--nnodes M
@@ -43,6 +46,8 @@ export function helpText(): string {
   for (const n of SCRIPT_OPTION_NAMES) if (SCRIPT_OPTIONS[n].group === 'model') out.push(line(n, SCRIPT_OPTIONS[n].kind, SCRIPT_OPTIONS[n].default, SCRIPT_OPTIONS[n].help));
   out.push('', 'Data arguments:');
   for (const n of SCRIPT_OPTION_NAMES) if (SCRIPT_OPTIONS[n].group === 'data') out.push(line(n, SCRIPT_OPTIONS[n].kind, SCRIPT_OPTIONS[n].default, SCRIPT_OPTIONS[n].help));
+  out.push('', 'Task arguments (--task mlm | ner | qa; each names the task it belongs to):');
+  for (const n of SCRIPT_OPTION_NAMES) if (SCRIPT_OPTIONS[n].group === 'task') out.push(line(n, SCRIPT_OPTIONS[n].kind, SCRIPT_OPTIONS[n].default, SCRIPT_OPTIONS[n].help));
   out.push('', 'Training arguments (TrainingArguments; [ignored]: accepted, no effect here; [unsupported]: must stay at the default):');
   for (const name of FIELD_NAMES) {
     const spec = FIELDS[name] as FieldSpec;

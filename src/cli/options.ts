@@ -14,13 +14,18 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-type Kind = 'str' | 'int' | 'bool';
-interface ScriptOption { kind: Kind; default: string | number | boolean | null; help: string; group: 'model' | 'data' }
+type Kind = 'str' | 'int' | 'float' | 'bool';
+interface ScriptOption { kind: Kind; default: string | number | boolean | null; help: string; group: 'model' | 'data' | 'task' }
 type Group = ScriptOption['group'];
 // typed per kind, so that the parsed arguments have precise types (string | null, number | null, boolean)
 const str = (group: Group, def: string | null, help: string) => ({ group, kind: 'str' as const, default: def, help });
 const int = (group: Group, def: number | null, help: string) => ({ group, kind: 'int' as const, default: def, help });
 const bool = (group: Group, def: boolean, help: string) => ({ group, kind: 'bool' as const, default: def, help });
+const float = (group: Group, def: number, help: string) => ({ group, kind: 'float' as const, default: def, help });
+
+/** The tasks of --task: run_glue.py's (the default), run_mlm.py's, run_ner.py's and run_qa.py's. */
+export const TASKS = ['text-classification', 'mlm', 'ner', 'qa'] as const;
+export type CliTask = (typeof TASKS)[number];
 
 /** run_glue.py's own arguments, snake_case as on its command line. */
 export const SCRIPT_OPTIONS = {
@@ -48,6 +53,20 @@ export const SCRIPT_OPTIONS = {
   max_train_samples: int('data', null, 'For debugging purposes or quicker training, truncate the number of training examples to this value if set.'),
   max_eval_samples: int('data', null, 'For debugging purposes or quicker training, truncate the number of evaluation examples to this value if set.'),
   max_predict_samples: int('data', null, 'For debugging purposes or quicker training, truncate the number of prediction examples to this value if set.'),
+  task: str('task', 'text-classification', `What to train: ${TASKS.join(', ')} (run_glue.py, run_mlm.py, run_ner.py, run_qa.py).`),
+  text_column_name: str('task', null, "mlm: the text column (default 'text', else the first column); ner: the words column (default 'tokens', else the first)."),
+  mlm_probability: float('task', 0.15, 'mlm: ratio of tokens to mask for the masked language modeling loss.'),
+  line_by_line: bool('task', false, 'mlm: each non-empty line is one sequence, instead of concatenating the texts into max_seq_length blocks.'),
+  label_all_tokens: bool('task', false, 'ner: label every sub-token of a word with its label, instead of only the first (the rest -100).'),
+  return_entity_level_metrics: bool('task', false, 'ner: report precision/recall/F1 per entity type as well as the overall ones.'),
+  question_column_name: str('task', 'question', 'qa: the question column.'),
+  context_column_name: str('task', 'context', 'qa: the context column.'),
+  answer_column_name: str('task', 'answers', 'qa: the answers column ({text: [...], answer_start: [...]}).'),
+  doc_stride: int('task', 128, 'qa: when splitting a long context into windows, how many tokens consecutive windows share.'),
+  version_2_with_negative: bool('task', false, 'qa: some examples have no answer (SQuAD v2); the metric is squad_v2.'),
+  n_best_size: int('task', 20, 'qa: the n-best start and end logits searched for answers.'),
+  max_answer_length: int('task', 30, 'qa: the longest answer that can be generated, in tokens.'),
+  null_score_diff_threshold: float('task', 0, 'qa (v2): predict no answer when the null score beats the best span by more than this.'),
 } satisfies Record<string, ScriptOption>;
 
 export type ScriptOptionName = keyof typeof SCRIPT_OPTIONS;
@@ -59,6 +78,8 @@ export interface ParsedCommandLine {
   /** TrainingArguments fields given (file, then flags), camelCase. */
   training: Partial<TrainingArgumentsFields>;
   configFile: string | null;
+  /** The script options set by a flag or the config file (the rest hold their defaults). */
+  given: ScriptOptionName[];
 }
 
 /** The closest option names (script options and TrainingArguments fields), snake_case. */
@@ -90,6 +111,11 @@ function coerce(name: ScriptOptionName, value: unknown, where: string): string |
     } catch {
       throw new UsageError(`${where}: --${name} must be true or false, got ${JSON.stringify(value)}`);
     }
+  }
+  if (spec.kind === 'float') {
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isFinite(n)) throw new UsageError(`${where}: --${name} must be a number, got ${JSON.stringify(value)}`);
+    return n;
   }
   if (spec.kind === 'int') {
     const n = typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : value;
@@ -174,5 +200,6 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     script: { ...defaults, ...file.script, ...(script as Partial<ScriptArgs>) },
     training: { ...fileTraining, ...parsed.args } as Partial<TrainingArgumentsFields>,
     configFile,
+    given: [...new Set([...Object.keys(file.script), ...Object.keys(script)])] as ScriptOptionName[],
   };
 }

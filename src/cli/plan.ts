@@ -6,7 +6,8 @@ import { extname, join } from 'node:path';
 
 import { TrainingArguments } from '../trainer/training_args.js';
 import type { TrainingArgumentsFields } from '../trainer/training_args_fields.js';
-import { UsageError, parseCommandLine, type ScriptArgs } from './options.js';
+import { UsageError, parseCommandLine, type CliTask, type ScriptArgs } from './options.js';
+import { planTask } from './tasks/plan_task.js';
 
 export type Command = 'train' | 'evaluate' | 'predict';
 export const COMMANDS: readonly Command[] = ['train', 'evaluate', 'predict'];
@@ -22,6 +23,8 @@ const DATA_EXTENSIONS = ['.csv', '.tsv', '.json', '.jsonl'];
 export interface RunPlan {
   command: Command;
   script: ScriptArgs;
+  /** --task: text-classification (run_glue.py), mlm, ner or qa. */
+  task: CliTask;
   args: TrainingArguments;
   /** Checkpoint to resume from (given, or the last one found in output_dir). */
   resumeFrom: string | null;
@@ -42,8 +45,9 @@ function requireLocal(p: string | null, flag: string, what: 'file' | 'dir' | 'an
 
 /** Parses and checks a command line; throws UsageError for any mistake. */
 export function planRun(command: Command, argv: readonly string[]): RunPlan {
-  const { script: s, training, configFile } = parseCommandLine(argv);
+  const { script: s, training, configFile, given } = parseCommandLine(argv);
   const t: Partial<TrainingArgumentsFields> = { ...training };
+  const task = planTask(s, given, { doPredict: command === 'predict' || Boolean(t.doPredict) });
   // the subcommand decides what runs; `train` without do_* flags trains (run_glue would do nothing)
   if (command === 'evaluate') Object.assign(t, { doTrain: false, doEval: true, doPredict: false });
   if (command === 'predict') Object.assign(t, { doTrain: false, doEval: false, doPredict: true });
@@ -123,7 +127,7 @@ export function planRun(command: Command, argv: readonly string[]): RunPlan {
       throw new UsageError(`Output directory (${args.outputDir}) already exists and is not empty. Use --overwrite_output_dir to overcome.`);
     }
   }
-  return { command, script: s, args, resumeFrom, configFile };
+  return { command, script: s, task, args, resumeFrom, configFile };
 }
 
 const kindOf = (p: string) => (['.json', '.jsonl'].includes(extname(p).toLowerCase()) ? 'json' : 'csv');

@@ -45,6 +45,10 @@ export class TrainingInterrupted extends Error {
 
 /** Returns the metrics of the steps that ran, by split; throws TrainingInterrupted after a Ctrl-C. */
 export async function runPlan(plan: RunPlan): Promise<Record<string, Metrics>> {
+  // run_mlm.py, run_ner.py and run_qa.py each have their own module
+  if (plan.task === 'mlm') return (await import('./tasks/mlm.js')).runTask(plan);
+  if (plan.task === 'ner') return (await import('./tasks/ner.js')).runTask(plan);
+  if (plan.task === 'qa') return (await import('./tasks/qa.js')).runTask(plan);
   const { args, script: s } = plan;
   const raw = await loadRawSplits(plan);
   const built = await buildModel(plan, raw);
