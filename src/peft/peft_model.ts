@@ -16,6 +16,7 @@ interface Declarations {
   forwardInputNames?: readonly string[];
   labelNames?: readonly string[];
   mainInputName?: string;
+  lossShiftsLabels?: boolean;
 }
 
 /** Thousands separated by commas, as Python's `{:,d}`. */
@@ -70,6 +71,10 @@ export class PeftModel<M extends Module = Module> extends Module {
   }
   get mainInputName(): string | undefined {
     return declared(this.base_model.model, 'mainInputName');
+  }
+  /** Whether the model's loss shifts labels itself (causal LMs): how the Trainer counts numItemsInBatch. */
+  get lossShiftsLabels(): boolean | undefined {
+    return declared(this.base_model.model, 'lossShiftsLabels');
   }
 
   forward(...args: unknown[]): ReturnType<M['forward']> {

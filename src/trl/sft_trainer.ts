@@ -145,11 +145,12 @@ export class SFTTrainer extends Trainer {
   }
 
   /** The model's loss on the inputs it takes: the varlen kwargs of a padding-free batch go only to models that declare them. */
-  override computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs = false): Tensor | [Tensor, unknown] {
+  override computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs = false, numItemsInBatch: number | null = null): Tensor | [Tensor, unknown] {
     const declared = (model as { forwardInputNames?: readonly string[] }).forwardInputNames
       ?? (model as { constructor: { forwardInputNames?: readonly string[] } }).constructor.forwardInputNames;
     const kept = declared ? Object.fromEntries(Object.entries(inputs).filter(([k]) => declared.includes(k))) : inputs;
-    return super.computeLoss(model as never, kept, returnOutputs);
+    // numItemsInBatch passes on: with gradient accumulation the loss is normalised by the label tokens of the whole batch
+    return super.computeLoss(model as never, kept, returnOutputs, numItemsInBatch);
   }
 
   override async train(options: { resumeFromCheckpoint?: string | boolean | null } = {}): Promise<TrainOutput> {
