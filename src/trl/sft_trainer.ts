@@ -6,7 +6,7 @@
 // packed into maxLength rows (best-fit decreasing, padding-free), and a peftConfig wraps the
 // model with LoRA first.
 import type { Tensor } from '../engine/tensor.js';
-import type { Module } from '../nn/module.js';
+import { Module } from '../nn/module.js';
 import { LoraConfig, type LoraConfigOptions } from '../peft/config.js';
 import { getPeftModel } from '../peft/peft_model.js';
 import { Dataset } from '../datasets/dataset.js';
@@ -51,8 +51,12 @@ export class SFTTrainer extends Trainer {
   formattingFunc: ((row: Row) => string) | null;
   #prepared = false;
 
-  constructor(model: Module, options: SFTTrainerOptions = {}) {
-    const { peftConfig, formattingFunc, args, ...rest } = options;
+  /** `new SFTTrainer({ model, args, trainDataset, peftConfig })` (TRL's keyword call), or `new SFTTrainer(model, options)`. */
+  constructor(modelOrOptions: Module | (SFTTrainerOptions & { model: Module }), options: SFTTrainerOptions = {}) {
+    const objectForm = !(modelOrOptions instanceof Module);
+    const model = objectForm ? (modelOrOptions as { model?: Module }).model : modelOrOptions as Module;
+    if (!model) throw new TypeError('SFTTrainer: pass the model, as new SFTTrainer({ model, args, trainDataset, peftConfig }) or new SFTTrainer(model, options)');
+    const { peftConfig, formattingFunc, args, ...rest } = objectForm ? (({ model: _m, ...o }) => o)(modelOrOptions as SFTTrainerOptions & { model: Module }) : options;
     const config = args ?? new SFTConfig({ outputDir: 'tmp_trainer' });
     if (!(config instanceof SFTConfig)) throw new TypeError('SFTTrainer: args must be an SFTConfig (TRL\'s SFTConfig carries the SFT fields and defaults)');
     const lora = peftConfig ? (peftConfig instanceof LoraConfig ? peftConfig : new LoraConfig(peftConfig)) : null;
