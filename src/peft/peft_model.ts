@@ -77,6 +77,13 @@ export class PeftModel<M extends Module = Module> extends Module {
     return declared(this.base_model.model, 'lossShiftsLabels');
   }
 
+  /** PEFT's generate: the base model's, whose layers carry the adapters. */
+  generate(...args: unknown[]): unknown {
+    const base = this.base_model.model as { generate?: (...a: unknown[]) => unknown };
+    if (typeof base.generate !== 'function') throw new TypeError(`PeftModel.generate: the base model (${this.base_model.model.constructor.name}) has no generate method`);
+    return base.generate.apply(base, args);
+  }
+
   forward(...args: unknown[]): ReturnType<M['forward']> {
     return this.base_model.model.forward(...args) as ReturnType<M['forward']>;
   }
