@@ -1,7 +1,9 @@
 # The TRL side of the planned SFT parity test (for when finetune's Llama lands): a tiny random
 # LlamaForCausalLM saved by save_pretrained, a word-level tokenizer, a pre-tokenized dataset, the
 # LoRA adapter peft draws before training (saved, so that finetune starts from the same weights),
-# and the per-step training losses of TRL's SFTTrainer over 20 steps (lora_dropout 0, seed 0).
+# and the per-step training losses of TRL's SFTTrainer over 20 steps (lora_dropout 0, seed 0), with
+# the rows of each step's batch (the order torch's RandomSampler drew from seed 0, which finetune's
+# own sampler does not reproduce: finetune's test replays it).
 #   trl_sft_parity.py make DIR   writes DIR/model, DIR/tokenizer, DIR/initial_adapter, DIR/expected.json
 import contextlib
 import json
@@ -29,6 +31,16 @@ def rows():
     return out
 
 
+class RecordingSFTTrainer(SFTTrainer):
+    """SFTTrainer that notes each training batch's input_ids (unpadded), to recover the batch order."""
+    batches = []
+
+    def training_step(self, model, inputs, num_items_in_batch=None):
+        ids, mask = inputs['input_ids'].tolist(), inputs['attention_mask'].tolist()
+        self.batches.append([[t for t, m in zip(r, mr) if m] for r, mr in zip(ids, mask)])
+        return super().training_step(model, inputs, num_items_in_batch)
+
+
 def make(out):
     torch.manual_seed(0)
     config = LlamaConfig(vocab_size=VOCAB, hidden_size=16, intermediate_size=32, num_hidden_layers=2, num_attention_heads=4,
@@ -47,12 +59,14 @@ def make(out):
     args = SFTConfig(output_dir=os.path.join(out, 'trl'), max_steps=STEPS, per_device_train_batch_size=4, learning_rate=1e-2,
                      logging_steps=1, seed=0, report_to='none', use_cpu=True, bf16=False, gradient_checkpointing=False,
                      save_strategy='no', max_length=None, dataloader_drop_last=False, disable_tqdm=True)
-    trainer = SFTTrainer(model=peft_model, args=args, train_dataset=Dataset.from_dict({'input_ids': data}), processing_class=tok)
+    trainer = RecordingSFTTrainer(model=peft_model, args=args, train_dataset=Dataset.from_dict({'input_ids': data}), processing_class=tok)
     with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its logs; stdout carries only the JSON
         trainer.train()
     losses = [e['loss'] for e in trainer.state.log_history if 'loss' in e]
+    order = [[data.index(r) for r in b] for b in trainer.batches]
     with open(os.path.join(out, 'expected.json'), 'w') as f:
-        json.dump({'rows': data, 'losses': losses, 'args': {'batch': 4, 'lr': 1e-2, 'steps': STEPS, 'seed': 0}}, f)
+        json.dump({'rows': data, 'order': order, 'losses': losses,
+                   'args': {'batch': 4, 'lr': 1e-2, 'steps': STEPS, 'seed': 0, 'r': 4, 'lora_alpha': 8}}, f)
     print(json.dumps({'losses': losses}))
 
 

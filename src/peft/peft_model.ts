@@ -16,6 +16,7 @@ interface Declarations {
   forwardInputNames?: readonly string[];
   labelNames?: readonly string[];
   mainInputName?: string;
+  lossShiftsLabels?: boolean;
 }
 
 /** Thousands separated by commas, as Python's `{:,d}`. */
@@ -70,6 +71,17 @@ export class PeftModel<M extends Module = Module> extends Module {
   }
   get mainInputName(): string | undefined {
     return declared(this.base_model.model, 'mainInputName');
+  }
+  /** Whether the model's loss shifts labels itself (causal LMs): how the Trainer counts numItemsInBatch. */
+  get lossShiftsLabels(): boolean | undefined {
+    return declared(this.base_model.model, 'lossShiftsLabels');
+  }
+
+  /** PEFT's generate: the base model's, whose layers carry the adapters. */
+  generate(...args: unknown[]): unknown {
+    const base = this.base_model.model as { generate?: (...a: unknown[]) => unknown };
+    if (typeof base.generate !== 'function') throw new TypeError(`PeftModel.generate: the base model (${this.base_model.model.constructor.name}) has no generate method`);
+    return base.generate.apply(base, args);
   }
 
   forward(...args: unknown[]): ReturnType<M['forward']> {

@@ -226,14 +226,16 @@ export class Trainer<M = TrainerModel> {
 
   /** transformers' model_accepts_loss_kwargs: the model's forward takes num_items_in_batch. */
   protected modelAcceptsLossKwargs(): boolean {
-    const cls = this.model.constructor as { forwardInputNames?: readonly string[] };
-    return cls.forwardInputNames?.includes('num_items_in_batch') ?? false;
+    // a wrapper (PeftModel) declares its base model's inputs on the instance, a model class statically
+    const m = this.model as unknown as { forwardInputNames?: readonly string[]; constructor: { forwardInputNames?: readonly string[] } };
+    return (m.forwardInputNames ?? m.constructor.forwardInputNames)?.includes('num_items_in_batch') ?? false;
   }
 
   /** How get_batch_samples counts a batch's label tokens, or null when nothing uses the count. */
   protected numItemsCounter(): ((batch: Record<string, unknown>) => number | null) | null {
     if (!this.modelAcceptsLossKwargs() && !this.computeLossFunc) return null;
-    const shifts = (this.model.constructor as { lossShiftsLabels?: boolean }).lossShiftsLabels === true;
+    const m = this.model as unknown as { lossShiftsLabels?: boolean; constructor: { lossShiftsLabels?: boolean } };
+    const shifts = (m.lossShiftsLabels ?? m.constructor.lossShiftsLabels) === true;
     return (batch) => {
       const labels = batch.labels;
       if (!(labels instanceof torch.Tensor)) return null;

@@ -6,7 +6,7 @@
 // packed into maxLength rows (best-fit decreasing, padding-free), and a peftConfig wraps the
 // model with LoRA first.
 import type { Tensor } from '../engine/tensor.js';
-import type { Module } from '../nn/module.js';
+import { Module } from '../nn/module.js';
 import { LoraConfig, type LoraConfigOptions } from '../peft/config.js';
 import { getPeftModel } from '../peft/peft_model.js';
 import { Dataset } from '../datasets/dataset.js';
@@ -51,8 +51,12 @@ export class SFTTrainer extends Trainer {
   formattingFunc: ((row: Row) => string) | null;
   #prepared = false;
 
-  constructor(model: Module, options: SFTTrainerOptions = {}) {
-    const { peftConfig, formattingFunc, args, ...rest } = options;
+  /** `new SFTTrainer({ model, args, trainDataset, peftConfig })` (TRL's keyword call), or `new SFTTrainer(model, options)`. */
+  constructor(modelOrOptions: Module | (SFTTrainerOptions & { model: Module }), options: SFTTrainerOptions = {}) {
+    const objectForm = !(modelOrOptions instanceof Module);
+    const model = objectForm ? (modelOrOptions as { model?: Module }).model : modelOrOptions as Module;
+    if (!model) throw new TypeError('SFTTrainer: pass the model, as new SFTTrainer({ model, args, trainDataset, peftConfig }) or new SFTTrainer(model, options)');
+    const { peftConfig, formattingFunc, args, ...rest } = objectForm ? (({ model: _m, ...o }) => o)(modelOrOptions as SFTTrainerOptions & { model: Module }) : options;
     const config = args ?? new SFTConfig({ outputDir: 'tmp_trainer' });
     if (!(config instanceof SFTConfig)) throw new TypeError('SFTTrainer: args must be an SFTConfig (TRL\'s SFTConfig carries the SFT fields and defaults)');
     const lora = peftConfig ? (peftConfig instanceof LoraConfig ? peftConfig : new LoraConfig(peftConfig)) : null;
@@ -145,11 +149,12 @@ export class SFTTrainer extends Trainer {
   }
 
   /** The model's loss on the inputs it takes: the varlen kwargs of a padding-free batch go only to models that declare them. */
-  override computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs = false): Tensor | [Tensor, unknown] {
+  override computeLoss(model: unknown, inputs: Record<string, unknown>, returnOutputs = false, numItemsInBatch: number | null = null): Tensor | [Tensor, unknown] {
     const declared = (model as { forwardInputNames?: readonly string[] }).forwardInputNames
       ?? (model as { constructor: { forwardInputNames?: readonly string[] } }).constructor.forwardInputNames;
     const kept = declared ? Object.fromEntries(Object.entries(inputs).filter(([k]) => declared.includes(k))) : inputs;
-    return super.computeLoss(model as never, kept, returnOutputs);
+    // numItemsInBatch passes on: with gradient accumulation the loss is normalised by the label tokens of the whole batch
+    return super.computeLoss(model as never, kept, returnOutputs, numItemsInBatch);
   }
 
   override async train(options: { resumeFromCheckpoint?: string | boolean | null } = {}): Promise<TrainOutput> {

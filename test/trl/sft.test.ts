@@ -185,4 +185,13 @@ describe('SFTTrainer', () => {
     assert.ok(trainable.length === 4 && trainable.every((n) => n.includes('lora_')), trainable.join());
     assert.ok(trl.isConversational({ messages: [{ role: 'user', content: 'x' }] }));
   });
+  it("the tutorial's call: new SFTTrainer({ model, args, trainDataset, peftConfig }) is new SFTTrainer(model, { ... })", async () => {
+    const t = new SFTTrainer({
+      model: tiny(), args: new SFTConfig({ outputDir: out(), reportTo: 'none' }), trainDataset: TEXTS.map((text) => ({ text })),
+      processingClass: new WordTokenizer(), peftConfig: { r: 4, loraAlpha: 8, targetModules: ['q_proj', 'v_proj'], taskType: 'CAUSAL_LM' },
+    });
+    const trainable = [...t.model.namedParameters()].filter(([, p]) => p.requiresGrad).map(([n]) => n);
+    assert.ok(trainable.length === 4 && trainable.every((n) => n.includes('lora_')), trainable.join());
+    assert.throws(() => new SFTTrainer({ args: new SFTConfig({ outputDir: out() }) } as never), /SFTTrainer: pass the model/);
+  });
 });

@@ -222,7 +222,7 @@ export class LlamaModel extends LlamaPreTrainedModel {
       const past = cache?.getSeqLength() ?? 0;
       let hidden = this.embedTokens(x.inputIds);
       const positionIds = x.positionIds ?? torch.arange(past, past + seq).unsqueeze(0);
-      const maskOptions = { attentionMask: x.attentionMask, batch, queryLength: seq, pastLength: past, dtype: hidden.dtype };
+      const maskOptions = { attentionMask: x.attentionMask, batch, queryLength: seq, pastLength: past, dtype: hidden.dtype, positionIds: x.positionIds ?? null };
       const window = this.slidingWindow();
       const [cos, sin] = this.rotary_emb.forward(hidden, positionIds);
       const ctx: AttentionContext = {
