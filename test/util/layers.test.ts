@@ -15,7 +15,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['util'], // atomic writes, name case, option objects, fingerprints: imports nothing of src/
   ['engine'],
   ['nn', 'optim'],
-  ['checkpoints', 'hub'],
+  ['hub'], // Hub ids → files in the local cache (offline resolution)
+  ['checkpoints'], // safetensors, torch.load, GGUF (which resolves its file through the hub)
   ['tokenizers'],
   ['datasets'],
   ['data'],
