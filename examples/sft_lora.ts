@@ -32,18 +32,27 @@ const model = await AutoModelForCausalLM.fromPretrained(dir, { ggufFile, dtype: 
 const tokenizer = await AutoTokenizer.fromPretrained(dir, { ggufFile });
 const test = read('test');
 
-/** Greedy answers (up to 3 new tokens) to the held-out questions; accuracy of the first word. */
-async function evaluate(m: { generate: (ids: Tensor, o: Record<string, unknown>) => Tensor }, label: string) {
+/** Greedy answers (up to 3 new tokens) to the held-out questions, 20 prompts a batch, left-padded as
+ * transformers' generate wants decoder prompts; accuracy of the first word. */
+async function evaluate(m: { generate: (inputs: Record<string, Tensor>, o: Record<string, unknown>) => Tensor }, label: string) {
   let correct = 0;
   const shown: string[] = [];
-  for (const [i, messages] of test.entries()) {
-    const ids = await tokenizer.applyChatTemplate([messages[0]], { addGenerationPrompt: true, tokenize: true, returnDict: false }) as unknown as number[];
-    const out = torch.noGrad(() => m.generate(torch.tensor([ids]), { maxNewTokens: 3, doSample: false }));
-    const answer = tokenizer.decode(Array.from(out.select(0, 0).data() as BigInt64Array, Number).slice(ids.length), { skipSpecialTokens: true }).trim();
-    const right = answer.toLowerCase().split(/\W+/).filter(Boolean)[0] === messages[1].content;
-    if (right) correct++;
-    if ((i + 1) % 25 === 0) console.log(`  ${label}: ${i + 1}/${test.length} answered [${seconds()} s]`);
-    if (i < 4) shown.push(`  ${messages[0].content.split('Review: ')[1].slice(0, 70)}… → ${JSON.stringify(answer)} (want ${messages[1].content})`);
+  const padId = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
+  for (let start = 0; start < test.length; start += 20) {
+    const batch = test.slice(start, start + 20);
+    const prompts = await Promise.all(batch.map(async (messages) =>
+      await tokenizer.applyChatTemplate([messages[0]], { addGenerationPrompt: true, tokenize: true, returnDict: false }) as unknown as number[]));
+    const width = Math.max(...prompts.map((ids) => ids.length));
+    const inputIds = torch.tensor(prompts.map((ids) => [...Array<number>(width - ids.length).fill(padId), ...ids]));
+    const attentionMask = torch.tensor(prompts.map((ids) => [...Array<number>(width - ids.length).fill(0), ...Array<number>(ids.length).fill(1)]));
+    const out = torch.noGrad(() => m.generate({ input_ids: inputIds, attention_mask: attentionMask }, { maxNewTokens: 3, doSample: false, padTokenId: padId }));
+    for (const [j, messages] of batch.entries()) {
+      const answer = tokenizer.decode(Array.from(out.select(0, j).data() as BigInt64Array, Number).slice(width), { skipSpecialTokens: true }).trim();
+      if (answer.toLowerCase().split(/\W+/).filter(Boolean)[0] === messages[1].content) correct++;
+      if (start + j < 4) shown.push(`  ${messages[0].content.split('Review: ')[1].slice(0, 70)}… → ${JSON.stringify(answer)} (want ${messages[1].content})`);
+    }
+    for (const t of [inputIds, attentionMask, out]) t.dispose();
+    console.log(`  ${label}: ${start + batch.length}/${test.length} answered [${seconds()} s]`);
   }
   console.log(`${label}: accuracy ${correct}/${test.length} = ${(correct / test.length).toFixed(2)}  [${seconds()} s]`);
   console.log(shown.join('\n'));
