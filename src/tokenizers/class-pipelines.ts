@@ -27,6 +27,8 @@ interface ClassPipeline {
   model: Json;
   /** The class attribute `padding_side`, used when the configuration sets none. */
   paddingSide: 'left' | 'right';
+  /** The __init__ defaults of the special tokens, for roles the configuration leaves out. */
+  specials: Record<string, string>;
 }
 
 const BYTE_LEVEL_BPE = { dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, ignore_merges: false };
@@ -42,7 +44,7 @@ function pipelineFor(cls: string, config: Json): ClassPipeline | null {
         pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: scheme, split: false },
         decoder: spDecoders(prefix),
         model: { dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, ignore_merges: false },
-        paddingSide: 'left',
+        paddingSide: 'left', specials: { unk_token: '<unk>', bos_token: '<s>', eos_token: '</s>' },
       };
     }
     case 'GemmaTokenizer':
@@ -51,10 +53,11 @@ function pipelineFor(cls: string, config: Json): ClassPipeline | null {
         pre_tokenizer: { type: 'Split', pattern: { String: ' ' }, behavior: 'MergedWithPrevious', invert: false },
         decoder: spDecoders(false),
         model: { dropout: null, unk_token: String(config.unk_token ?? '<unk>'), continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, ignore_merges: false },
-        paddingSide: 'left',
+        paddingSide: 'left', specials: { unk_token: '<unk>', bos_token: '<bos>', eos_token: '<eos>', pad_token: '<pad>', mask_token: '<mask>' },
       };
     case 'GPT2Tokenizer':
-      return { normalizer: null, pre_tokenizer: byteLevel(Boolean(config.add_prefix_space ?? false), true), decoder: BYTE_LEVEL_DECODER, model: BYTE_LEVEL_BPE, paddingSide: 'right' };
+      return { normalizer: null, pre_tokenizer: byteLevel(Boolean(config.add_prefix_space ?? false), true), decoder: BYTE_LEVEL_DECODER, model: BYTE_LEVEL_BPE, paddingSide: 'right',
+        specials: { unk_token: '<|endoftext|>', bos_token: '<|endoftext|>', eos_token: '<|endoftext|>' } };
     case 'Qwen2Tokenizer':
       return {
         normalizer: { type: 'NFC' },
@@ -62,6 +65,7 @@ function pipelineFor(cls: string, config: Json): ClassPipeline | null {
           { type: 'Split', pattern: { Regex: QWEN2_SPLIT }, behavior: 'Isolated', invert: false },
           byteLevel(Boolean(config.add_prefix_space ?? false), false)] },
         decoder: BYTE_LEVEL_DECODER, model: BYTE_LEVEL_BPE, paddingSide: 'right',
+        specials: { unk_token: '<|endoftext|>', eos_token: '<|endoftext|>', pad_token: '<|endoftext|>' },
       };
     default:
       return null;
@@ -69,16 +73,39 @@ function pipelineFor(cls: string, config: Json): ClassPipeline | null {
 }
 
 /**
- * The tokenizer.json as transformers' class would rebuild it, or null when the class keeps the file
- * as it is (PreTrainedTokenizerFast, BERT, ...) or the file is not BPE (the classes here build BPE).
+ * A default special token the vocabulary lacks is added after it, as transformers adds the special
+ * tokens it is given (GemmaTokenizer's default `<mask>`, for one).
  */
-export function applyClassPipeline(json: Json, config: Json): { json: Json; paddingSide: 'left' | 'right' } | null {
+function withDefaultSpecials(json: Json, model: Json, defaults: Record<string, string>): Json[] {
+  const added = [...((json.added_tokens as Json[] | undefined) ?? [])];
+  const vocab = (model.vocab ?? {}) as Record<string, number>;
+  const known = new Set([...Object.keys(vocab), ...added.map((t) => String(t.content))]);
+  let next = Math.max(-1, ...Object.values(vocab), ...added.map((t) => Number(t.id))) + 1;
+  for (const token of Object.values(defaults)) {
+    if (known.has(token)) continue;
+    added.push({ id: next++, content: token, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+    known.add(token);
+  }
+  return added;
+}
+
+/**
+ * The tokenizer.json as transformers' class would rebuild it, with the class's special-token defaults
+ * for roles the configuration leaves out; null when the class keeps the file as it is
+ * (PreTrainedTokenizerFast, BERT, ...) or the file is not BPE (the classes here build BPE).
+ */
+export function applyClassPipeline(json: Json, config: Json): { json: Json; paddingSide: 'left' | 'right'; specials: Record<string, string> } | null {
   const cls = String(config.tokenizer_class ?? '').replace(/Fast$/, '');
   const p = pipelineFor(cls, config);
   const model = json.model as Json | undefined;
   if (!p || model?.type !== 'BPE') return null;
+  const specials = Object.fromEntries(Object.entries(p.specials).filter(([key]) => !Object.hasOwn(config, key)));
   return {
-    json: { ...json, normalizer: p.normalizer, pre_tokenizer: p.pre_tokenizer, decoder: p.decoder, model: { ...model, ...p.model } },
+    json: {
+      ...json, added_tokens: withDefaultSpecials(json, model, specials),
+      normalizer: p.normalizer, pre_tokenizer: p.pre_tokenizer, decoder: p.decoder, model: { ...model, ...p.model },
+    },
     paddingSide: p.paddingSide,
+    specials,
   };
 }

@@ -73,8 +73,8 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
 
   constructor(files: TokenizerFiles, overrides: Record<string, unknown> = {}) {
     super();
-    const config = { ...files.config, ...files.specialTokensMap, ...overrides };
-    const rebuilt = applyClassPipeline(files.json, config);
+    const rebuilt = applyClassPipeline(files.json, { ...files.config, ...files.specialTokensMap, ...overrides });
+    const config = { ...rebuilt?.specials, ...files.config, ...files.specialTokensMap, ...overrides };
     let backend: NativeTokenizer;
     try {
       backend = NativeTokenizer.fromString(rebuilt ? JSON.stringify(rebuilt.json) : files.tokenizerJson);

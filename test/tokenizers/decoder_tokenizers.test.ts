@@ -11,7 +11,7 @@ const DIR = join(import.meta.dirname, '..', 'fixtures', 'decoder_tokenizers');
 
 interface Case { text: string; input_ids: number[]; input_ids_no_special: number[]; tokens: string[]; decode: string; decode_skip: string; decode_no_special: string }
 interface Expected {
-  bos_token: string | null; eos_token: string | null; pad_token_set_to_eos: boolean; padding_side: 'left' | 'right'; vocab_size: number; len: number;
+  bos_token: string | null; eos_token: string | null; unk_token: string | null; pad_token: string | null; mask_token: string | null; mask_token_id: number | null; pad_token_set_to_eos: boolean; padding_side: 'left' | 'right'; vocab_size: number; len: number;
   cases: Case[];
   pair: { text: string; text_pair: string; input_ids: number[] };
   batch_left: { texts: string[]; input_ids: number[][]; attention_mask: number[][]; decode_skip: string[] };
@@ -27,7 +27,12 @@ describe('decoder tokenizers match transformers', () => {
       assert.equal(tok.bosToken, want.bos_token);
       assert.equal(tok.eosToken, want.eos_token);
       assert.equal(tok.paddingSide, want.padding_side, 'default padding side');
+      assert.equal(tok.unkToken, want.unk_token);
+      assert.equal(tok.padToken, want.pad_token);
+      assert.equal(tok.maskToken, want.mask_token, 'mask token (GemmaTokenizer adds its default <mask>)');
+      assert.equal(tok.maskTokenId, want.mask_token_id);
       assert.equal(tok.vocabSize, want.vocab_size);
+      assert.equal(tok.numTokens, want.len, 'len(tokenizer)');
       for (const c of want.cases) {
         const label = `${name} ${JSON.stringify(c.text)}`;
         assert.deepEqual((await tok(c.text)).inputIds, c.input_ids, label);
