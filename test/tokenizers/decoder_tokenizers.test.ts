@@ -2,7 +2,8 @@
 // transformers: ids with/without special tokens, tokens, decodes, a pair and a left-padded batch.
 // Fixture: scripts/fixtures/make_decoder_tokenizer_fixtures.py.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { AutoTokenizer } from '../../src/tokenizers/auto.js';
@@ -62,5 +63,16 @@ describe('decoder tokenizers match transformers', () => {
     assert.deepEqual(await tok.encode(expected.llama2.cases[0].text), [tok.bosTokenId, ...plain, tok.eosTokenId]);
     tok.addBosToken = false;
     assert.deepEqual(await tok.encode(expected.llama2.cases[0].text), [...plain, tok.eosTokenId]);
+  });
+  it('savePretrained then fromPretrained keeps the ids, roles and padding side (llama2, gemma, qwen2)', async () => {
+    for (const name of ['llama2', 'gemma', 'qwen2']) {
+      const dir = mkdtempSync(join(tmpdir(), `ft-dec-tok-${name}-`));
+      await (await AutoTokenizer.fromPretrained(join(DIR, name))).savePretrained(dir);
+      const tok = await AutoTokenizer.fromPretrained(dir);
+      for (const c of expected[name].cases) assert.deepEqual(await tok.encode(c.text), c.input_ids, `${name} ${JSON.stringify(c.text)}`);
+      assert.equal(tok.maskTokenId, expected[name].mask_token_id);
+      assert.equal(tok.numTokens, expected[name].len);
+      assert.equal(tok.paddingSide, expected[name].padding_side);
+    }
   });
 });
