@@ -11,6 +11,7 @@ import type { BatchEncoding } from './batch-encoding.js';
 import { checkTexts, encodingsToBatch } from './outputs.js';
 import { checkSpecialIds, inferTokenizerClass, singleSequenceTypeIdsAreZero } from './tokenizer-json.js';
 import { Callable } from './callable.js';
+import { applyClassPipeline } from './class-pipelines.js';
 import type { TokenizerFiles } from './files.js';
 import { knownModelDefaults, modelType } from './files.js';
 import { SettingsGate } from './gate.js';
@@ -60,6 +61,8 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
   additionalSpecialTokens: string[] = [];
   /** tokenizer_config.json's chat_template (or chat_template.jinja): one template, or several by name. */
   chatTemplate: ChatTemplates | null = null;
+  /** False for a BPE model: clean-up is then skipped, as transformers 5 does. */
+  declare private bpeCleanUp: boolean;
   declare private bosEos: { bos: boolean; eos: boolean };
   declare private gate: SettingsGate;
   declare private tokenizerJson: Record<string, unknown>;
@@ -70,9 +73,11 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
 
   constructor(files: TokenizerFiles, overrides: Record<string, unknown> = {}) {
     super();
+    const rebuilt = applyClassPipeline(files.json, { ...files.config, ...files.specialTokensMap, ...overrides });
+    const config = { ...rebuilt?.specials, ...files.config, ...files.specialTokensMap, ...overrides };
     let backend: NativeTokenizer;
     try {
-      backend = NativeTokenizer.fromString(files.tokenizerJson);
+      backend = NativeTokenizer.fromString(rebuilt ? JSON.stringify(rebuilt.json) : files.tokenizerJson);
     } catch (e) {
       const source = files.tokenizerJsonPath ?? files.vocabPath ?? files.nameOrPath;
       throw new Error(`${source}: cannot load tokenizer: ${(e as Error).message.replace(/^Error loading from file/, '')}`);
@@ -80,8 +85,7 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
     const hide = (key: string, value: unknown): void => {
       Object.defineProperty(this, key, { value, enumerable: false, writable: true, configurable: true });
     };
-    const json = files.json;
-    const config = { ...files.config, ...files.specialTokensMap, ...overrides };
+    const json = rebuilt?.json ?? files.json;
     hide('backendTokenizer', backend);
     hide('gate', new SettingsGate());
     // Keep the pipeline description, not the (possibly huge) vocabulary.
@@ -92,9 +96,11 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
     const known = knownModelDefaults(files.nameOrPath);
     const truncationMax = (json.truncation as { max_length?: number } | null)?.max_length;
     this.modelMaxLength = Number(config.model_max_length ?? known?.modelMaxLength ?? truncationMax ?? VERY_LARGE_INTEGER);
-    this.paddingSide = (config.padding_side as Side | undefined) ?? 'right';
+    this.paddingSide = (config.padding_side as Side | undefined) ?? rebuilt?.paddingSide ?? 'right';
     this.truncationSide = (config.truncation_side as Side | undefined) ?? 'right';
     this.cleanUpTokenizationSpaces = Boolean(config.clean_up_tokenization_spaces ?? false);
+    // transformers 5 ignores the clean-up for BPE models (it would strip spaces BPE encoded) unless forced
+    hide('bpeCleanUp', modelType(json) !== 'BPE' || Boolean(config.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output));
     this.tokenizerClass = String(config.tokenizer_class ?? inferTokenizerClass(json)).replace(/(?<!Fast)$/, 'Fast');
     this.modelInputNames = Array.isArray(config.model_input_names)
       ? (config.model_input_names as string[])
@@ -379,7 +385,7 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
     const tokens = this.convertIdsToTokens(ids as number[], { skipSpecialTokens: o.skipSpecialTokens ?? false });
     const decoder = this.backendTokenizer.getDecoder();
     let text = decoder ? decoder.decode(tokens) : tokens.join(' ');
-    if (o.cleanUpTokenizationSpaces ?? this.cleanUpTokenizationSpaces) text = cleanUpTokenization(text);
+    if ((o.cleanUpTokenizationSpaces ?? this.cleanUpTokenizationSpaces) && this.bpeCleanUp) text = cleanUpTokenization(text);
     return text;
   }
 
