@@ -31,6 +31,6 @@ const questions = [
 for (const question of questions) {
   const t = Date.now();
   const [reply] = await chat([{ role: 'user', content: question }]);
-  const messages = reply.generated_text as { role: string; content: string }[];
-  console.log(`\n> ${question}\n${messages[messages.length - 1].content.trim()}\n(${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  const messages = reply?.generated_text as { role: string; content: string }[] | undefined;
+  console.log(`\n> ${question}\n${messages?.at(-1)?.content.trim() ?? '(no reply)'}\n(${((Date.now() - t) / 1000).toFixed(1)} s)`);
 }

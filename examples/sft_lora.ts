@@ -23,7 +23,7 @@ if (!existsSync(join(dir, ggufFile))) {
 }
 type Message = { role: string; content: string };
 const read = (split: string) => readFileSync(`data/sft-sentiment/${split}.jsonl`, 'utf8').trim().split('\n')
-  .map((line) => (JSON.parse(line) as { messages: Message[] }).messages);
+  .map((line) => (JSON.parse(line) as { messages: [user: Message, assistant: Message] }).messages);
 
 const started = Date.now();
 const seconds = () => ((Date.now() - started) / 1000).toFixed(0);
@@ -49,7 +49,7 @@ async function evaluate(m: { generate: (inputs: Record<string, Tensor>, o: Recor
     for (const [j, messages] of batch.entries()) {
       const answer = tokenizer.decode(Array.from(out.select(0, j).data() as BigInt64Array, Number).slice(width), { skipSpecialTokens: true }).trim();
       if (answer.toLowerCase().split(/\W+/).filter(Boolean)[0] === messages[1].content) correct++;
-      if (start + j < 4) shown.push(`  ${messages[0].content.split('Review: ')[1].slice(0, 70)}… → ${JSON.stringify(answer)} (want ${messages[1].content})`);
+      if (start + j < 4) shown.push(`  ${(messages[0].content.split('Review: ')[1] ?? '').slice(0, 70)}… → ${JSON.stringify(answer)} (want ${messages[1].content})`);
     }
     for (const t of [inputIds, attentionMask, out]) t.dispose();
     console.log(`  ${label}: ${start + batch.length}/${test.length} answered [${seconds()} s]`);
