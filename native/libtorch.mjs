@@ -80,10 +80,9 @@ export function locateLibtorch() {
       fail(`LIBTORCH=${root} does not look like libtorch: ${include}/torch/csrc/api/include/torch/torch.h is missing`);
     }
     const abi = cxx11Abi(root, lib);
+    // A wheel (PyPI's Linux ones are CUDA builds) keeps its CUDA runtime in the nvidia-* wheels.
     const wheel = existsSync(join(root, '__init__.py'));
-    // PyPI's Linux wheels are CUDA builds; linking libtorch_cuda maps GBs of CUDA libraries at
-    // every start, so a wheel's CUDA is used only when FINETUNE_CUDA=1 asks for it.
-    const cuda = existsSync(join(lib, 'libtorch_cuda.so')) && (!wheel || process.env.FINETUNE_CUDA === '1');
+    const cuda = existsSync(join(lib, 'libtorch_cuda.so'));
     const version = torchVersion(include);
     return { root, include: [include, join(include, 'torch', 'csrc', 'api', 'include')], libdir: lib, rpath: true, abi, cuda,
       version, wheel, extraLibdirs: wheel ? nvidiaLibdirs(root) : [] };
