@@ -1,7 +1,7 @@
 // Builds the native addon with node-gyp (run by `npm ci` as the install script).
 // Skips the build when the addon is newer than every source file, unless --force is given.
 // --pytorch (or FINETUNE_LIBTORCH=pytorch) builds against the torch wheel of FINETUNE_PYTHON
-// (default python3) into build/pytorch/Release, so that the default build/Release stays as it is.
+// (default python3) into build-pytorch/Release, so that the default build/Release stays as it is.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (process.argv.includes('--pytorch')) process.env.FINETUNE_LIBTORCH = 'pytorch';
 const pytorch = process.env.FINETUNE_LIBTORCH === 'pytorch';
-const output = join(root, 'build', ...(pytorch ? ['pytorch'] : []), 'Release', 'finetune.node');
+// Not under build/: node-gyp rebuild (the default build) deletes build/ whole.
+const output = join(root, pytorch ? 'build-pytorch' : 'build', 'Release', 'finetune.node');
 const sources = [join(root, 'binding.gyp'), join(root, 'native', 'libtorch.mjs'),
   ...readdirSync(join(root, 'native', 'src')).map((f) => join(root, 'native', 'src', f))];
 
@@ -57,14 +58,14 @@ function gyp(args, directory) {
 if (!pytorch) {
   gyp(['rebuild', `--jobs=${jobs}`], root);
 } else {
-  // node-gyp always builds into <directory>/build: build/pytorch/gyp holds a copy of binding.gyp
+  // node-gyp always builds into <directory>/build: build-pytorch/gyp holds a copy of binding.gyp
   // and a link to native/, so the 2.x objects stay apart from build/Release's.
-  const dir = join(root, 'build', 'pytorch', 'gyp');
+  const dir = join(root, 'build-pytorch', 'gyp');
   mkdirSync(dir, { recursive: true });
   const text = readFileSync(join(root, 'binding.gyp'), 'utf8');
   const gypFile = join(dir, 'binding.gyp');
   if (!existsSync(gypFile) || readFileSync(gypFile, 'utf8') !== text) writeFileSync(gypFile, text);
-  if (!existsSync(join(dir, 'native'))) symlinkSync(join('..', '..', '..', 'native'), join(dir, 'native'));
+  if (!existsSync(join(dir, 'native'))) symlinkSync(join('..', '..', 'native'), join(dir, 'native'));
   // configure + build, not rebuild: unchanged objects are kept between builds.
   gyp(['configure'], dir);
   gyp(['build', `--jobs=${jobs}`], dir);

@@ -19,7 +19,7 @@ const sourceBuild = fromRoot('build/Release/finetune.node');
 const prebuild = fromRoot(`prebuilds/${process.platform}-${process.arch}/finetune.abi${process.versions.modules}.node`);
 
 /**
- * The addon's path: FINETUNE_ADDON_DIR's finetune.node when set (e.g. build/pytorch/Release, the
+ * The addon's path: FINETUNE_ADDON_DIR's finetune.node when set (e.g. build-pytorch/Release, the
  * build against PyTorch's wheel), else the source build when there is one, else the prebuilt binary.
  */
 export function addonPath(): string {
@@ -27,7 +27,7 @@ export function addonPath(): string {
   if (dir) {
     const path = resolve(dir, 'finetune.node');
     if (!existsSync(path)) {
-      throw new Error(`finetune: FINETUNE_ADDON_DIR=${dir} has no finetune.node (${path}); build it (npm run build:pytorch makes build/pytorch/Release) or unset FINETUNE_ADDON_DIR`);
+      throw new Error(`finetune: FINETUNE_ADDON_DIR=${dir} has no finetune.node (${path}); build it (npm run build:pytorch makes build-pytorch/Release) or unset FINETUNE_ADDON_DIR`);
     }
     return path;
   }
