@@ -4,9 +4,11 @@ import { optim, torch } from '../src/index.js';
 import { BertLike, trainingFlops } from './bert_model.js';
 import type { ShapeName } from './bert_model.js';
 
-// `--bf16` runs forward and loss under CPU autocast (bfloat16 matrix products).
+// `--bf16` runs forward and loss under CPU autocast (bfloat16 matrix products); `--eval` times an
+// evaluation step instead (eval mode, forward and loss under noGrad, no optimizer).
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const bf16 = process.argv.includes('--bf16');
+const evalStep = process.argv.includes('--eval');
 const [size, B, T, steps, threads] = [positional[0] as ShapeName, ...positional.slice(1).map(Number)];
 if (threads) torch.setNumThreads(threads);
 torch.manualSeed(0);
@@ -18,6 +20,7 @@ const mask = torch.onesLike(ids);
 const labels = torch.randint(0, 2, [B]);
 
 function step(): number {
+  if (evalStep) return torch.tidy(() => torch.noGrad(() => model.forward(ids, tokenTypes, mask, labels).item()));
   return torch.tidy(() => {
     const loss = bf16 ? torch.autocast('cpu', () => model.forward(ids, tokenTypes, mask, labels)) : model.forward(ids, tokenTypes, mask, labels);
     loss.backward();
@@ -27,6 +30,7 @@ function step(): number {
   });
 }
 
+if (evalStep) model.eval();
 step();
 step();
 const start = performance.now();
@@ -34,7 +38,8 @@ let lossSum = 0;
 for (let i = 0; i < steps; i++) lossSum += step();
 const seconds = (performance.now() - start) / 1000 / steps;
 console.log(JSON.stringify({
-  side: 'finetune', bf16, size, meanLoss: lossSum / steps, batch: B, seq: T, threads: torch.getNumThreads(), msPerStep: seconds * 1000,
-  samplesPerSecond: B / seconds, gflops: trainingFlops(size, B, T) / seconds / 1e9,
+  side: 'finetune', bf16, eval: evalStep, size, meanLoss: lossSum / steps, batch: B, seq: T, threads: torch.getNumThreads(), msPerStep: seconds * 1000,
+  // an eval step is not a training step: its FLOP count is not trainingFlops
+  samplesPerSecond: B / seconds, gflops: evalStep ? null : trainingFlops(size, B, T) / seconds / 1e9,
   peakRssMiB: process.resourceUsage().maxRSS / 1024,
 }));

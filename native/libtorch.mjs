@@ -1,9 +1,12 @@
-// Finds libtorch for binding.gyp: `node native/libtorch.mjs include|libdirs|libs|defines|json`.
-// LIBTORCH=/path selects an unpacked libtorch (CPU or CUDA, >= 1.13); otherwise Debian's
-// libtorch-dev is used. Any failure names what was looked for and how to install it.
+// Finds libtorch for binding.gyp: `node native/libtorch.mjs include|ldflags|libs|defines|cflags|json`.
+// LIBTORCH=/path selects an unpacked libtorch (CPU or CUDA, >= 1.13) or the `torch` folder of an
+// installed PyPI wheel; FINETUNE_LIBTORCH=pytorch asks Python where its torch is (as tch-rs's
+// LIBTORCH_USE_PYTORCH); otherwise Debian's libtorch-dev is used. Any failure names what was
+// looked for and how to install it.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 function fail(message) {
   process.stderr.write(`finetune: ${message}\n`);
@@ -18,20 +21,71 @@ function debianMultiarch() {
   }
 }
 
+// The version from torch/version.h (1.13 defines it there; 2.x includes torch/headeronly/version.h).
+function torchVersion(include) {
+  for (const f of [join(include, 'torch', 'headeronly', 'version.h'), join(include, 'torch', 'csrc', 'api', 'include', 'torch', 'version.h')]) {
+    if (!existsSync(f)) continue;
+    const text = readFileSync(f, 'utf8');
+    const major = text.match(/#define TORCH_VERSION_MAJOR (\d+)/);
+    const minor = text.match(/#define TORCH_VERSION_MINOR (\d+)/);
+    if (major && minor) return [Number(major[1]), Number(minor[1])];
+  }
+  return [1, 13];
+}
+
+// The torch package of FINETUNE_PYTHON, else of the checkout's peers venv (.venv-peers) when there
+// is one, else of python3; only the build asks Python, never finetune at run time.
+function pytorchRoot() {
+  const peers = join(dirname(fileURLToPath(import.meta.url)), '..', '.venv-peers', 'bin', 'python');
+  const python = process.env.FINETUNE_PYTHON || (existsSync(peers) ? peers : 'python3');
+  try {
+    return execFileSync(python, ['-c', 'import os, torch; print(os.path.dirname(torch.__file__))'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (e) {
+    fail(`FINETUNE_LIBTORCH=pytorch: ${python} cannot import torch (${String(e.stderr || e.message).trim().split('\n').pop()}); ` +
+      'pip install torch, or set FINETUNE_PYTHON to a Python that has it, or LIBTORCH to the torch package folder');
+  }
+}
+
+// A wheel's libtorch_cpu needs the CUDA runtime of the nvidia-* wheels beside it (its own RPATH
+// names some of them; the build puts every one on the addon's rpath so loading never depends
+// on LD_LIBRARY_PATH).
+function nvidiaLibdirs(root) {
+  const nvidia = join(dirname(root), 'nvidia');
+  if (!existsSync(nvidia)) return [];
+  return readdirSync(nvidia).map((d) => join(nvidia, d, 'lib')).filter((d) => existsSync(d)).sort();
+}
+
+// The C++ ABI the binaries were built with: TorchConfig.cmake says so in old releases; the
+// wheels' own config does not, so look for std::__cxx11 symbols in libc10.
+function cxx11Abi(root, lib) {
+  const config = join(root, 'share', 'cmake', 'Torch', 'TorchConfig.cmake');
+  if (existsSync(config) && /_GLIBCXX_USE_CXX11_ABI=0/.test(readFileSync(config, 'utf8'))) return 0;
+  try {
+    const symbols = execFileSync('nm', ['-D', '--defined-only', join(lib, 'libc10.so')], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    return /__cxx11/.test(symbols) ? 1 : 0;
+  } catch {
+    return 1;
+  }
+}
+
 export function locateLibtorch() {
-  const root = process.env.LIBTORCH;
+  const wanted = process.env.FINETUNE_LIBTORCH;
+  if (wanted && wanted !== 'pytorch' && wanted !== 'system') fail(`FINETUNE_LIBTORCH must be 'pytorch' or 'system', got '${wanted}'`);
+  const root = wanted === 'pytorch' ? pytorchRoot() : wanted === 'system' ? undefined : process.env.LIBTORCH && resolve(process.env.LIBTORCH);
   if (root) {
     const include = join(root, 'include');
     const lib = join(root, 'lib');
     if (!existsSync(join(include, 'torch', 'csrc', 'api', 'include', 'torch', 'torch.h'))) {
       fail(`LIBTORCH=${root} does not look like libtorch: ${include}/torch/csrc/api/include/torch/torch.h is missing`);
     }
-    // Official builds come in pre- and post-C++11-ABI flavours; TorchConfig.cmake says which.
-    let abi = 1;
-    const config = join(root, 'share', 'cmake', 'Torch', 'TorchConfig.cmake');
-    if (existsSync(config) && /_GLIBCXX_USE_CXX11_ABI=0/.test(readFileSync(config, 'utf8'))) abi = 0;
+    const abi = cxx11Abi(root, lib);
+    // A wheel (PyPI's Linux ones are CUDA builds) keeps its CUDA runtime in the nvidia-* wheels.
+    const wheel = existsSync(join(root, '__init__.py'));
     const cuda = existsSync(join(lib, 'libtorch_cuda.so'));
-    return { include: [include, join(include, 'torch', 'csrc', 'api', 'include')], libdir: lib, rpath: true, abi, cuda };
+    const version = torchVersion(include);
+    return { root, include: [include, join(include, 'torch', 'csrc', 'api', 'include')], libdir: lib, rpath: true, abi, cuda,
+      version, wheel, extraLibdirs: wheel ? nvidiaLibdirs(root) : [] };
   }
   const include = '/usr/include';
   const libdir = join('/usr/lib', debianMultiarch());
@@ -46,7 +100,8 @@ export function locateLibtorch() {
   // spinning threads fight libtorch's OpenMP ones. The OpenMP build is used when installed.
   const openmpBlas = join(libdir, 'openblas-openmp');
   const blasdir = existsSync(join(openmpBlas, 'libopenblas.so.0')) ? openmpBlas : undefined;
-  return { include: [include, join(include, 'torch', 'csrc', 'api', 'include')], libdir, rpath: false, abi: 1, cuda, blasdir };
+  return { include: [include, join(include, 'torch', 'csrc', 'api', 'include')], libdir, rpath: false, abi: 1, cuda, blasdir,
+    version: torchVersion(include), wheel: false, extraLibdirs: [] };
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
@@ -60,7 +115,11 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
     include: t.include.join(' '),
     // DT_RPATH (not RUNPATH) so that it also steers libtorch's own search for libopenblas/libblas.
     ldflags: [`-L${t.libdir}`, ...(t.rpath ? [`-Wl,-rpath,${t.libdir}`] : []),
+      ...t.extraLibdirs.map((d) => `-Wl,-rpath,${d}`),
       ...(t.blasdir ? ['-Wl,--disable-new-dtags', `-Wl,-rpath,${t.blasdir}`] : [])].join(' '),
+    // libtorch 2.x's headers need C++20 (its TorchConfig.cmake sets CXX_STANDARD 20); 1.13 stays on C++17.
+    cflags: t.version[0] >= 2 ? '-std=c++20' : '-std=c++17',
+    version: t.version.join('.'),
     libs: libs.join(' '),
     defines: `_GLIBCXX_USE_CXX11_ABI=${t.abi}`,
     json: JSON.stringify(t),

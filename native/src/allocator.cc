@@ -9,6 +9,7 @@
 // blocks beyond the cache limit go back to the OS.
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
+#include <torch/version.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -45,7 +46,13 @@ class CachingCPUAllocator final : public c10::Allocator {
  public:
   explicit CachingCPUAllocator(c10::Allocator* fallback) : fallback_(fallback), limit_(defaultCacheLimit()) {}
 
-  c10::DataPtr allocate(size_t n) const override {
+// 2.x's Allocator::allocate is not const, and every allocator must say how it copies (copy_data).
+#if TORCH_VERSION_MAJOR >= 2
+#define FINETUNE_ALLOCATE_CONST
+#else
+#define FINETUNE_ALLOCATE_CONST const
+#endif
+  c10::DataPtr allocate(size_t n) FINETUNE_ALLOCATE_CONST override {
     if (n < kMinCached) return fallback_->allocate(n);
     void* p = self().take(bucketSize(n));
     // The deleter receives the context, so the context is the block itself.
@@ -53,6 +60,9 @@ class CachingCPUAllocator final : public c10::Allocator {
   }
 
   c10::DeleterFnPtr raw_deleter() const override { return &CachingCPUAllocator::release; }
+#if TORCH_VERSION_MAJOR >= 2
+  void copy_data(void* dest, const void* src, std::size_t count) const override { default_copy_data(dest, src, count); }
+#endif
 
   static CachingCPUAllocator* instance;
 

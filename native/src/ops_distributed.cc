@@ -13,6 +13,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/comm.hpp>
 #include <torch/csrc/distributed/c10d/reducer.hpp>
+#include <torch/version.h>
 
 #include <algorithm>
 #include <chrono>
@@ -113,7 +114,17 @@ const OpTable table{
        auto opts = c10d::ProcessGroupGloo::Options::create(millis(a, 3));
        opts->devices.push_back(a.has(4) ? c10d::ProcessGroupGloo::createDeviceForHostname(a.str(4))
                                         : c10d::ProcessGroupGloo::createDefaultDevice());
-       auto group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, static_cast<int>(a.int64(1)), static_cast<int>(a.int64(2)), opts);
+       int rank = static_cast<int>(a.int64(1)), size = static_cast<int>(a.int64(2));
+#if TORCH_VERSION_MAJOR >= 2
+       // 2.x splits the Backend (Gloo) from the ProcessGroup that dispatches collectives to it,
+       // as torch.distributed's _new_process_group_helper does (constructors as of 2.13).
+       auto backend = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, opts);
+       auto group = c10::make_intrusive<c10d::ProcessGroup>(store, rank, size);
+       group->setBackend(c10::DeviceType::CPU, c10d::ProcessGroup::BackendType::GLOO, backend);
+       group->setDefaultBackend(c10d::ProcessGroup::BackendType::GLOO);
+#else
+       auto group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, opts);
+#endif
        return makeHandle(a, {Handle::Group, {}, group, {}, {}});
      }},
     // distRelease(handle): drops the native reference now (destroyProcessGroup, work done)
@@ -208,8 +219,18 @@ const OpTable table{
        // as DistributedDataParallel: buckets in reverse, since gradients arrive roughly last layer first
        std::reverse(buckets.begin(), buckets.end());
        std::reverse(limits.begin(), limits.end());
+#if TORCH_VERSION_MAJOR >= 2
+       // 2.x's Reducer (as of 2.13) takes no per-bucket limits; the trailing arguments are DDP's
+       // defaults: no skipping of unused parameters' all-reduce, the C++ reducer, default rebuild
+       // caps (an empty list), no batched gradient copy.
+       (void)limits;
+       auto reducer = std::make_shared<c10d::Reducer>(params, buckets, group, sparse, bucketCap, a.boolean(4, false),
+                                                      a.boolean(5, false), paramNames, kFirstBucketBytes, false, false,
+                                                      std::vector<int64_t>{}, false);
+#else
        auto reducer = std::make_shared<c10d::Reducer>(params, buckets, limits, group, sparse, bucketCap, a.boolean(4, false),
                                                       a.boolean(5, false), paramNames, kFirstBucketBytes);
+#endif
        return makeHandle(a, {Handle::Reducer, {}, {}, {}, reducer});
      }},
     // distReducerRebuildBuckets(reducer): once, after the first backward, buckets follow the order gradients

@@ -5,6 +5,7 @@
 // native/install.mjs names it the same way).
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { NativeBindingFunctions, NativeOpName, NativeOps } from './native-ops.js';
@@ -17,8 +18,19 @@ const fromRoot = (path: string): string => fileURLToPath(new URL(`../../${path}`
 const sourceBuild = fromRoot('build/Release/finetune.node');
 const prebuild = fromRoot(`prebuilds/${process.platform}-${process.arch}/finetune.abi${process.versions.modules}.node`);
 
-/** The addon's path: the source build when there is one, else the prebuilt binary. */
+/**
+ * The addon's path: FINETUNE_ADDON_DIR's finetune.node when set (e.g. build-pytorch/Release, the
+ * build against PyTorch's wheel), else the source build when there is one, else the prebuilt binary.
+ */
 export function addonPath(): string {
+  const dir = process.env.FINETUNE_ADDON_DIR;
+  if (dir) {
+    const path = resolve(dir, 'finetune.node');
+    if (!existsSync(path)) {
+      throw new Error(`finetune: FINETUNE_ADDON_DIR=${dir} has no finetune.node (${path}); build it (npm run build:pytorch makes build-pytorch/Release) or unset FINETUNE_ADDON_DIR`);
+    }
+    return path;
+  }
   if (existsSync(sourceBuild)) return sourceBuild;
   if (existsSync(prebuild)) return prebuild;
   throw new Error(
@@ -30,7 +42,7 @@ export function addonPath(): string {
 
 /** Loading failed because libtorch (or the BLAS it links) is missing: say what to install. */
 export function libtorchMissing(path: string, error: Error): Error | undefined {
-  if (!/lib(torch|c10|openblas|blas|gomp)[^\s:]*\.so[^:]*: cannot open shared object file/.test(error.message)) return undefined;
+  if (!/lib(torch|c10|openblas|blas|gomp|cudart|cupti)[^\s:]*\.so[^:]*: cannot open shared object file/.test(error.message)) return undefined;
   const advice = readFileSync(fromRoot('native/no-libtorch.txt'), 'utf8');
   return new Error(`finetune: the native addon ${path} cannot load: ${error.message.split('\n')[0]}\n${advice}`, { cause: error });
 }

@@ -610,7 +610,7 @@ describe('autograd semantics', () => {
     const [g2, none] = torch.autograd.grad([y.sum()], [x, unused], { allowUnused: true });
     assert.deepEqual(g2!.toArray(), [2, 2]);
     assert.equal(none, null);
-    assert.throws(() => torch.autograd.grad(x.mul(3).sum(), [unused]), /^Error: autogradGrad: One of the differentiated Tensors appears to not have been used in the graph/);
+    assert.throws(() => torch.autograd.grad(x.mul(3).sum(), [unused]), /^Error: autogradGrad: (One|element 0 ?) ?of the differentiated Tensors appears to not have been used in the graph/); // 1.13's wording, 2.x's
   });
 
   it('autograd.grad with createGraph gives higher derivatives', () => {

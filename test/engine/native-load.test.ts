@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, it } from 'node:test';
 
 import { addonPath, libtorchMissing } from '../../src/engine/native.js';
@@ -15,8 +15,21 @@ import { addonPath, libtorchMissing } from '../../src/engine/native.js';
 const dir = mkdtempSync(join(tmpdir(), 'finetune-native-load-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-it('the addon loads from the source build in a checkout', () => {
-  assert.match(addonPath(), /build\/Release\/finetune\.node$/);
+it('the addon loads from the source build in a checkout, or from FINETUNE_ADDON_DIR when set', () => {
+  const chosen = process.env.FINETUNE_ADDON_DIR;
+  if (chosen) assert.equal(addonPath(), join(resolve(chosen), 'finetune.node'));
+  else assert.match(addonPath(), /build\/Release\/finetune\.node$/);
+});
+
+it('FINETUNE_ADDON_DIR without a finetune.node names the folder and how to build one', () => {
+  const saved = process.env.FINETUNE_ADDON_DIR;
+  process.env.FINETUNE_ADDON_DIR = join(dir, 'no-addon-here');
+  try {
+    assert.throws(() => addonPath(), /FINETUNE_ADDON_DIR=.*no-addon-here has no finetune\.node .*npm run build:pytorch/);
+  } finally {
+    if (saved === undefined) delete process.env.FINETUNE_ADDON_DIR;
+    else process.env.FINETUNE_ADDON_DIR = saved;
+  }
 });
 
 it('a missing libtorch gives the Debian, LIBTORCH and pip torch ways to get one', () => {
