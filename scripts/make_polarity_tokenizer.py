@@ -5,20 +5,13 @@
 # MLM decoder are not dominated by bert-base-uncased's 30,522 rows. Made once with the peers':
 #   .venv-peers/bin/python scripts/make_polarity_tokenizer.py
 import json, os
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers, decoders
-from transformers import BertTokenizerFast
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures'))
+from polarity_wordpiece import polarity_wordpiece  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-texts = [json.loads(l)['sentence'] for l in open(os.path.join(ROOT, 'data', 'sentence-polarity', 'train.jsonl'))]
-tk = Tokenizer(models.WordPiece(unk_token='[UNK]'))
-tk.normalizer = normalizers.BertNormalizer(lowercase=True)
-tk.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-tk.decoder = decoders.WordPiece()
-tk.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=2000, special_tokens=['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']))
-tk.post_processor = processors.TemplateProcessing(single='[CLS] $A [SEP]', pair='[CLS] $A [SEP] $B:1 [SEP]:1',
-                                                  special_tokens=[('[CLS]', 2), ('[SEP]', 3)])
-tok = BertTokenizerFast(tokenizer_object=tk, unk_token='[UNK]', sep_token='[SEP]', pad_token='[PAD]', cls_token='[CLS]', mask_token='[MASK]',
-                        model_max_length=128)
+tok = polarity_wordpiece(2000, 128)
 out = os.path.join(ROOT, 'data', 'tokenizers', 'polarity-wordpiece-2k')
 tok.save_pretrained(out)
 print('wrote', out, len(tok))
