@@ -61,8 +61,8 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
   additionalSpecialTokens: string[] = [];
   /** tokenizer_config.json's chat_template (or chat_template.jinja): one template, or several by name. */
   chatTemplate: ChatTemplates | null = null;
-  /** False for a BPE model: clean-up is then skipped, as transformers 5 does. */
-  declare private bpeCleanUp: boolean;
+  /** Whether decode may clean up spaces: not for a BPE model (unless forced), as transformers 5 does. */
+  declare private cleanUpAllowed: boolean;
   declare private bosEos: { bos: boolean; eos: boolean };
   declare private gate: SettingsGate;
   declare private tokenizerJson: Record<string, unknown>;
@@ -100,7 +100,7 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
     this.truncationSide = (config.truncation_side as Side | undefined) ?? 'right';
     this.cleanUpTokenizationSpaces = Boolean(config.clean_up_tokenization_spaces ?? false);
     // transformers 5 ignores the clean-up for BPE models (it would strip spaces BPE encoded) unless forced
-    hide('bpeCleanUp', modelType(json) !== 'BPE' || Boolean(config.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output));
+    hide('cleanUpAllowed', modelType(json) !== 'BPE' || Boolean(config.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output));
     this.tokenizerClass = String(config.tokenizer_class ?? inferTokenizerClass(json)).replace(/(?<!Fast)$/, 'Fast');
     this.modelInputNames = Array.isArray(config.model_input_names)
       ? (config.model_input_names as string[])
@@ -385,7 +385,7 @@ export class PreTrainedTokenizerFast extends Callable<[Text | Text[], unknown?, 
     const tokens = this.convertIdsToTokens(ids as number[], { skipSpecialTokens: o.skipSpecialTokens ?? false });
     const decoder = this.backendTokenizer.getDecoder();
     let text = decoder ? decoder.decode(tokens) : tokens.join(' ');
-    if ((o.cleanUpTokenizationSpaces ?? this.cleanUpTokenizationSpaces) && this.bpeCleanUp) text = cleanUpTokenization(text);
+    if ((o.cleanUpTokenizationSpaces ?? this.cleanUpTokenizationSpaces) && this.cleanUpAllowed) text = cleanUpTokenization(text);
     return text;
   }
 
