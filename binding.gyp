@@ -10,6 +10,7 @@
         "native/src/ops_nn.cc",
         "native/src/ops_optim.cc",
         "native/src/ops_distributed.cc",
+        "native/src/ops_profiler.cc",
         "native/src/allocator.cc"
       ],
       "include_dirs": [
@@ -20,6 +21,9 @@
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
+        # libtorch is built with NDEBUG and some of its classes (RecordFunction) have members
+        # only without it: the addon must see the same layouts
+        "NDEBUG",
         "<!@(node native/libtorch.mjs defines)"
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],

@@ -22,6 +22,19 @@ type LikeFactory = (like: Tensor, dtype?: DType, device?: Device, requiresGrad?:
 export type NativeHandle = object;
 export type NativeReduceOp = 'sum' | 'product' | 'min' | 'max';
 
+/** One array per field, one entry per recorded call (native/src/ops_profiler.cc). */
+export interface ProfilerColumns {
+  names: string[];
+  startUs: Float64Array;
+  /** -1 for a call still running when the profiler stopped. */
+  endUs: Float64Array;
+  /** Index of the call this one ran inside (same thread), -1 at the top. */
+  parents: Int32Array;
+  threads: Float64Array;
+  /** Input shapes as PyTorch prints them ("[[32, 128], []]"), '' unless recording shapes. */
+  shapes: string[];
+}
+
 export interface NativeOps {
   // native/src/ops_math.cc
   neg(self: Tensor): Tensor;
@@ -268,6 +281,12 @@ export interface NativeOps {
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;
   version(): string;
+  // native/src/ops_profiler.cc
+  profilerStart(recordShapes: boolean): void;
+  profilerStop(): ProfilerColumns;
+  profilerNowUs(): number;
+  profilerRangePush(name: string): void;
+  profilerRangePop(): void;
   // native/src/allocator.cc
   emptyCache(): void;
   memoryStats(): number[];

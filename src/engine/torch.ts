@@ -14,6 +14,7 @@ export { cpuCapabilities, capabilitiesFromFlags } from './cpu.js';
 export type { CpuCapabilities, Bf16Support } from './cpu.js';
 export type { AutocastOptions } from './autocast.js';
 export * as autograd from './autograd.js';
+export * as profiler from './profiler.js';
 export { tidy, keep, dispose } from './scope.js';
 export { saveSafetensors, loadSafetensors, readSafetensorsHeader } from './safetensors.js';
 export type { SafetensorsFile, TensorInfo } from './safetensors.js';
