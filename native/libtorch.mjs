@@ -69,6 +69,20 @@ function cxx11Abi(root, lib) {
   }
 }
 
+// NCCL (ProcessGroupNCCL) is compiled in where libtorch is a CUDA build whose c10d has it and the
+// headers it includes are at hand: nccl.h and the CUDA runtime's, which a wheel keeps in the
+// nvidia-* wheels beside it (CUDA 13's in nvidia/cu13) and a CUDA install in CUDA_HOME.
+function ncclIncludes(include, root) {
+  if (!existsSync(join(include, 'torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupNCCL.hpp'))) return null;
+  const nvidia = root ? join(dirname(root), 'nvidia') : null;
+  const candidates = [
+    ...(nvidia && existsSync(nvidia) ? readdirSync(nvidia).map((d) => join(nvidia, d, 'include')).sort() : []),
+    join(process.env.CUDA_HOME || '/usr/local/cuda', 'include'), '/usr/include',
+  ].filter((d) => existsSync(d));
+  const has = (header) => candidates.some((d) => existsSync(join(d, header)));
+  return has('nccl.h') && has('cuda_runtime_api.h') ? candidates.filter((d) => d !== '/usr/include') : null;
+}
+
 export function locateLibtorch() {
   const wanted = process.env.FINETUNE_LIBTORCH;
   if (wanted && wanted !== 'pytorch' && wanted !== 'system') fail(`FINETUNE_LIBTORCH must be 'pytorch' or 'system', got '${wanted}'`);
@@ -84,8 +98,9 @@ export function locateLibtorch() {
     const wheel = existsSync(join(root, '__init__.py'));
     const cuda = existsSync(join(lib, 'libtorch_cuda.so'));
     const version = torchVersion(include);
-    return { root, include: [include, join(include, 'torch', 'csrc', 'api', 'include')], libdir: lib, rpath: true, abi, cuda,
-      version, wheel, extraLibdirs: wheel ? nvidiaLibdirs(root) : [] };
+    const nccl = cuda ? ncclIncludes(include, root) : null;
+    return { root, include: [include, join(include, 'torch', 'csrc', 'api', 'include'), ...(nccl ?? [])], libdir: lib, rpath: true, abi, cuda,
+      nccl: nccl !== null, version, wheel, extraLibdirs: wheel ? nvidiaLibdirs(root) : [] };
   }
   const include = '/usr/include';
   const libdir = join('/usr/lib', debianMultiarch());
@@ -96,12 +111,13 @@ export function locateLibtorch() {
     );
   }
   const cuda = readdirSync(libdir).includes('libtorch_cuda.so');
+  const nccl = cuda ? ncclIncludes(include, null) : null;
   // libtorch-dev pulls in OpenBLAS's pthread build, which Debian's alternatives prefer; its
   // spinning threads fight libtorch's OpenMP ones. The OpenMP build is used when installed.
   const openmpBlas = join(libdir, 'openblas-openmp');
   const blasdir = existsSync(join(openmpBlas, 'libopenblas.so.0')) ? openmpBlas : undefined;
-  return { include: [include, join(include, 'torch', 'csrc', 'api', 'include')], libdir, rpath: false, abi: 1, cuda, blasdir,
-    version: torchVersion(include), wheel: false, extraLibdirs: [] };
+  return { include: [include, join(include, 'torch', 'csrc', 'api', 'include'), ...(nccl ?? [])], libdir, rpath: false, abi: 1, cuda, blasdir,
+    nccl: nccl !== null, version: torchVersion(include), wheel: false, extraLibdirs: [] };
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
@@ -121,7 +137,8 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
     cflags: t.version[0] >= 2 ? '-std=c++20' : '-std=c++17',
     version: t.version.join('.'),
     libs: libs.join(' '),
-    defines: `_GLIBCXX_USE_CXX11_ABI=${t.abi}`,
+    // FINETUNE_NCCL: ops_distributed.cc compiles ProcessGroupNCCL in
+    defines: [`_GLIBCXX_USE_CXX11_ABI=${t.abi}`, ...(t.nccl ? ['FINETUNE_NCCL'] : [])].join(' '),
     json: JSON.stringify(t),
   }[what];
   if (out === undefined) fail(`libtorch.mjs: unknown query '${what}'`);

@@ -3,13 +3,20 @@
 // asynchronous), and the Reducer, the bucketed gradient all-reduce behind PyTorch's
 // DistributedDataParallel. Handles are N-API externals that own a c10d reference; `distRelease`
 // drops it deterministically (destroyProcessGroup), the finalizer otherwise.
-// libtorch is built with Gloo (Debian's and PyPI's); its header hides the class otherwise
+// libtorch is built with Gloo (Debian's and PyPI's); its header hides the class otherwise.
+// NCCL is compiled in where native/libtorch.mjs found a CUDA libtorch and NCCL's headers.
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO
+#endif
+#if defined(FINETUNE_NCCL) && !defined(USE_C10D_NCCL)
+#define USE_C10D_NCCL
 #endif
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#ifdef FINETUNE_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/comm.hpp>
 #include <torch/csrc/distributed/c10d/reducer.hpp>
@@ -127,6 +134,33 @@ const OpTable table{
 #endif
        return makeHandle(a, {Handle::Group, {}, group, {}, {}});
      }},
+    // distNcclAvailable(): whether this build has ProcessGroupNCCL
+    {"distNcclAvailable", [](Args&) -> Result {
+#ifdef FINETUNE_NCCL
+       return true;
+#else
+       return false;
+#endif
+     }},
+#ifdef FINETUNE_NCCL
+    // distNcclGroup(store, rank, worldSize, timeoutMs): collectives on CUDA tensors (each rank
+    // sets its device first); NCCL creates its communicators lazily, at the first collective
+    {"distNcclGroup", [](Args& a) -> Result {
+       auto store = c10::make_intrusive<c10d::PrefixStore>("default_pg", handleAt(a, 0, Handle::Store).store);
+       auto opts = c10d::ProcessGroupNCCL::Options::create();
+       opts->timeout = millis(a, 3);
+       int rank = static_cast<int>(a.int64(1)), size = static_cast<int>(a.int64(2));
+#if TORCH_VERSION_MAJOR >= 2
+       auto backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, opts);
+       auto group = c10::make_intrusive<c10d::ProcessGroup>(store, rank, size);
+       group->setBackend(c10::DeviceType::CUDA, c10d::ProcessGroup::BackendType::NCCL, backend);
+       group->setDefaultBackend(c10d::ProcessGroup::BackendType::NCCL);
+#else
+       auto group = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, opts);
+#endif
+       return makeHandle(a, {Handle::Group, {}, group, {}, {}});
+     }},
+#endif
     // distRelease(handle): drops the native reference now (destroyProcessGroup, work done)
     {"distRelease", [](Args& a) -> Result {
        if (!a.raw(0).IsExternal()) throw ArgError("argument 0: expected a distributed handle");

@@ -1,5 +1,6 @@
 // torch.distributed: the default process group on libtorch's c10d (TCPStore or FileStore for
-// the rendezvous, ProcessGroupGloo on CPU), and its collectives. Each collective blocks until
+// the rendezvous, ProcessGroupGloo on CPU, ProcessGroupNCCL on CUDA where the addon was built
+// against a CUDA libtorch with NCCL), and its collectives. Each collective blocks until
 // done, or with { asyncOp: true } returns a Work whose wait() blocks; a peer that never
 // arrives fails with c10d's timeout error instead of hanging.
 import * as torch from '../engine/torch.js';
@@ -61,11 +62,34 @@ function intFrom(env: NodeJS.ProcessEnv, name: string): number {
 
 const isLoopback = (host: string) => host === 'localhost' || host.startsWith('127.') || host === '::1';
 
+/** torch.distributed.is_gloo_available: every build has Gloo. */
+export function isGlooAvailable(): boolean {
+  return true;
+}
+
+/** torch.distributed.is_nccl_available: the addon was built against a CUDA libtorch with NCCL's headers. */
+export function isNcclAvailable(): boolean {
+  return N.distNcclAvailable();
+}
+
+/** Fails before any rendezvous when this build or machine cannot run the backend. */
+function checkBackend(backend: Backend): void {
+  if (backend === 'gloo') return;
+  if (backend !== 'nccl') throw new Error(`initProcessGroup: unknown backend '${String(backend)}' (expected 'gloo' or 'nccl')`);
+  if (!isNcclAvailable()) {
+    throw new Error("initProcessGroup: backend 'nccl' needs the addon built against a CUDA libtorch with NCCL " +
+      "(npm run build:pytorch with PyPI's CUDA torch wheel, or LIBTORCH=<a CUDA libtorch>); this build offers 'gloo'");
+  }
+  if (!N.cudaIsAvailable()) {
+    throw new Error("initProcessGroup: backend 'nccl' needs a CUDA device and this machine shows none (torch.cuda.isAvailable() is false); use backend 'gloo' on CPU");
+  }
+}
+
 /** torch.distributed.init_process_group. */
 export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
   if (defaultGroup) throw new Error('initProcessGroup: trying to initialize the default process group twice (call destroyProcessGroup first)');
   const backend = options.backend ?? 'gloo';
-  if (backend !== 'gloo') throw new Error(`initProcessGroup: backend '${backend}' needs a CUDA build of libtorch with NCCL; this build offers 'gloo'`);
+  checkBackend(backend);
   const timeout = options.timeout ?? 30 * 60 * 1000;
   const initMethod = options.initMethod ?? 'env://';
   const env = process.env;
@@ -90,7 +114,9 @@ export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
     store = N.distTcpStore(host, port, worldSize, rank === 0, timeout);
   }
   // on loopback Gloo must bind to loopback too; elsewhere it picks the interface the hostname resolves to
-  const handle = N.distGlooGroup(store, rank, worldSize, timeout, isLoopback(host) ? '127.0.0.1' : undefined);
+  const handle = backend === 'nccl'
+    ? N.distNcclGroup!(store, rank, worldSize, timeout)
+    : N.distGlooGroup(store, rank, worldSize, timeout, isLoopback(host) ? '127.0.0.1' : undefined);
   defaultGroup = { handle, store, rank, worldSize, backend };
 }
 

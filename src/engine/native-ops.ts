@@ -296,6 +296,9 @@ export interface NativeOps {
   distStoreSet(store: NativeHandle, key: string, value: string): void;
   distStoreGet(store: NativeHandle, key: string): string;
   distGlooGroup(store: NativeHandle, rank: number, worldSize: number, timeoutMs?: number, hostname?: string): NativeHandle;
+  distNcclAvailable(): boolean;
+  /** Only in builds where distNcclAvailable() is true. */
+  distNcclGroup?(store: NativeHandle, rank: number, worldSize: number, timeoutMs?: number): NativeHandle;
   distRelease(handle: NativeHandle): void;
   distAllReduce(group: NativeHandle, tensor: Tensor, op: NativeReduceOp, asyncOp?: boolean): NativeHandle | undefined;
   distBroadcast(group: NativeHandle, tensor: Tensor, src: number, asyncOp?: boolean): NativeHandle | undefined;
