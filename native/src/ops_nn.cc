@@ -1,6 +1,8 @@
 // Neural-network functions and losses, with PyTorch's argument meanings and defaults.
 #include <cmath>
 
+#include <torch/version.h>
+
 #include "binding.h"
 
 namespace ft {
@@ -27,11 +29,28 @@ std::vector<at::Tensor> attention(Args& a) {
   return {at::matmul(probs, v), probs};
 }
 
+// The same context without the probabilities, for callers that do not return them: on 2.x
+// scaled_dot_product_attention, whose CPU flash-attention kernel never materialises the
+// [batch, heads, query, key] scores (it takes the math path when dropout is on); 1.13 has no
+// public SDPA, so there it is the composite above.
+at::Tensor attentionContext(Args& a) {
+#if TORCH_VERSION_MAJOR >= 2
+  const at::Tensor &q = a.tensor(0), &k = a.tensor(1), &v = a.tensor(2);
+  double p = a.boolean(5, false) ? a.number(4, 0.0) : 0.0;
+  std::optional<double> scale;
+  if (a.has(6)) scale = a.number(6);
+  return at::scaled_dot_product_attention(q, k, v, a.optTensor(3), p, false, scale);
+#else
+  return attention(a)[0];
+#endif
+}
+
 const OpTable table({
     {"layerNorm", [](Args& a) -> Result { return at::layer_norm(a.tensor(0), a.ints(1), a.optTensor(2), a.optTensor(3), a.number(4, 1e-5)); }},
     {"embedding", [](Args& a) -> Result { return at::embedding(a.tensor(0), a.tensor(1), a.int64(2, -1)); }},
     {"dropout", [](Args& a) -> Result { return at::dropout(a.tensor(0), a.number(1, 0.5), a.boolean(2, true)); }},
     {"attention", [](Args& a) -> Result { return attention(a); }},
+    {"attentionContext", [](Args& a) -> Result { return attentionContext(a); }},
     {"oneHot", [](Args& a) -> Result { return at::one_hot(a.tensor(0), a.int64(1, -1)); }},
     {"pad", [](Args& a) -> Result { return at::constant_pad_nd(a.tensor(0), a.ints(1), a.scalar(2, 0)); }},
     // (input, target, weight?, reduction, ignoreIndex, labelSmoothing); targets are class indices or probabilities

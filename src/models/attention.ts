@@ -9,19 +9,22 @@ export interface AttentionOptions {
   mask: Tensor | null;
   dropoutP: number;
   training: boolean;
+  /** output_attentions: return the probabilities (otherwise null, and a fused kernel may run). */
+  needWeights: boolean;
 }
 
 /**
  * softmax(q kᵀ/√d + mask) v per head, on projected [batch, seq, hidden] inputs; returns the
- * context [batch, seq, hidden] and the attention probabilities [batch, heads, seq, seq]
- * (after dropout, as transformers returns them).
+ * context [batch, seq, hidden] and, when asked (needWeights), the attention probabilities
+ * [batch, heads, seq, seq] (after dropout, as transformers returns them).
  */
-export function multiHeadAttention(query: Tensor, key: Tensor, value: Tensor, o: AttentionOptions): [Tensor, Tensor] {
+export function multiHeadAttention(query: Tensor, key: Tensor, value: Tensor, o: AttentionOptions): [Tensor, Tensor | null] {
   const [batch, seq, hidden] = query.shape;
   const headSize = hidden / o.heads;
   const split = (t: Tensor) => t.view(batch, -1, o.heads, headSize).transpose(1, 2);
-  const [context, probs] = F.scaledDotProductAttention(split(query), split(key), split(value), {
-    attnMask: o.mask, dropoutP: o.dropoutP, training: o.training,
-  });
+  const options = { attnMask: o.mask, dropoutP: o.dropoutP, training: o.training };
+  const [context, probs] = o.needWeights
+    ? F.scaledDotProductAttention(split(query), split(key), split(value), options)
+    : [F.attentionContext(split(query), split(key), split(value), options), null];
   return [context.transpose(1, 2).reshape(batch, seq, hidden), probs];
 }

@@ -19,9 +19,9 @@ export function embed(table: Embedding, ids: Tensor, field: string): Tensor {
   }
 }
 
-/** A layer of an encoder: (hidden, additive mask) → [hidden, attention probabilities]. */
+/** A layer of an encoder: (hidden, additive mask, output_attentions) → [hidden, attention probabilities or null]. */
 export interface EncoderLayer {
-  forward(hidden: Tensor, mask: Tensor | null): [Tensor, Tensor];
+  forward(hidden: Tensor, mask: Tensor | null, outputAttentions: boolean): [Tensor, Tensor | null];
 }
 
 /** What the caller asked the layer loop to keep (output_hidden_states, output_attentions). */
@@ -36,11 +36,10 @@ export function runLayers(layers: Iterable<EncoderLayer>, hidden: Tensor, mask: 
   const attentions: Tensor[] | undefined = want.attentions ? [] : undefined;
   const input = hidden;
   for (const layer of layers) {
-    const [next, probs] = layer.forward(hidden, mask);
+    const [next, probs] = layer.forward(hidden, mask, want.attentions);
+    if (attentions && probs) attentions.push(probs);
     // What nobody asked for is released now, not when the caller's tidy() ends: otherwise every
-    // layer's probabilities and output would be held at once (autograd keeps what it needs).
-    if (attentions) attentions.push(probs);
-    else probs.dispose();
+    // layer's output would be held at once (autograd keeps what it needs).
     if (!hiddenStates && hidden !== input) hidden.dispose();
     hidden = next;
     hiddenStates?.push(hidden);

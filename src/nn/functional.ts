@@ -102,3 +102,15 @@ export interface AttentionOptions {
 export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, o: AttentionOptions = {}): [Tensor, Tensor] {
   return N.attention(query, key, value, o.attnMask, o.dropoutP ?? 0, o.training ?? true, o.scale);
 }
+
+/**
+ * The context of scaledDotProductAttention alone. Without dropout (evaluation, inference) it is
+ * torch's fused scaled_dot_product_attention on libtorch 2.x, which never holds the scores in
+ * memory; with dropout, and on 1.13, the same arithmetic as scaledDotProductAttention, so that
+ * training consumes the random stream as before.
+ */
+export function attentionContext(query: Tensor, key: Tensor, value: Tensor, o: AttentionOptions = {}): Tensor {
+  const dropout = (o.training ?? true) && (o.dropoutP ?? 0) > 0;
+  if (dropout) return scaledDotProductAttention(query, key, value, o)[0];
+  return N.attentionContext(query, key, value, o.attnMask, 0, false, o.scale);
+}

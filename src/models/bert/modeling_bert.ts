@@ -76,10 +76,10 @@ export class BertSelfAttention extends Module {
     this.dropout = new Dropout(config.attentionProbsDropoutProb);
   }
 
-  /** Returns the context and the attention probabilities. */
-  forward(hidden: Tensor, mask: Tensor | null): [Tensor, Tensor] {
+  /** Returns the context and, with outputAttentions, the attention probabilities. */
+  forward(hidden: Tensor, mask: Tensor | null, outputAttentions = false): [Tensor, Tensor | null] {
     return multiHeadAttention(this.query.forward(hidden), this.key.forward(hidden), this.value.forward(hidden), {
-      heads: this.numAttentionHeads, mask, dropoutP: this.dropout.p, training: this.training,
+      heads: this.numAttentionHeads, mask, dropoutP: this.dropout.p, training: this.training, needWeights: outputAttentions,
     });
   }
 }
@@ -112,8 +112,8 @@ export class BertAttention extends Module {
     this.output = new BertSelfOutput(config);
   }
 
-  forward(hidden: Tensor, mask: Tensor | null): [Tensor, Tensor] {
-    const [context, probs] = this.self.forward(hidden, mask);
+  forward(hidden: Tensor, mask: Tensor | null, outputAttentions = false): [Tensor, Tensor | null] {
+    const [context, probs] = this.self.forward(hidden, mask, outputAttentions);
     return [this.output.forward(context, hidden), probs];
   }
 }
@@ -152,10 +152,10 @@ export class BertLayer extends Module {
     this.output = new BertOutput(config);
   }
 
-  forward(hidden: Tensor, mask: Tensor | null): [Tensor, Tensor] {
+  forward(hidden: Tensor, mask: Tensor | null, outputAttentions = false): [Tensor, Tensor | null] {
     // tidy: a layer's temporaries are freed as soon as it returns (autograd keeps what backward needs)
     return torch.tidy(() => {
-      const [attended, probs] = this.attention.forward(hidden, mask);
+      const [attended, probs] = this.attention.forward(hidden, mask, outputAttentions);
       return [this.output.forward(this.intermediate.forward(attended), attended), probs];
     });
   }

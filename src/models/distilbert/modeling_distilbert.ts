@@ -80,9 +80,9 @@ export class MultiHeadSelfAttention extends Module {
     this.out_lin = new Linear(config.dim, config.dim);
   }
 
-  forward(x: Tensor, mask: Tensor | null): [Tensor, Tensor] {
+  forward(x: Tensor, mask: Tensor | null, outputAttentions = false): [Tensor, Tensor | null] {
     const [context, probs] = multiHeadAttention(this.q_lin.forward(x), this.k_lin.forward(x), this.v_lin.forward(x), {
-      heads: this.nHeads, mask, dropoutP: this.dropout.p, training: this.training,
+      heads: this.nHeads, mask, dropoutP: this.dropout.p, training: this.training, needWeights: outputAttentions,
     });
     return [this.out_lin.forward(context), probs];
   }
@@ -121,9 +121,9 @@ export class TransformerBlock extends Module {
     this.output_layer_norm = new LayerNorm(config.dim, { eps: 1e-12 });
   }
 
-  forward(x: Tensor, mask: Tensor | null): [Tensor, Tensor] {
+  forward(x: Tensor, mask: Tensor | null, outputAttentions = false): [Tensor, Tensor | null] {
     return torch.tidy(() => {
-      const [attended, probs] = this.attention.forward(x, mask);
+      const [attended, probs] = this.attention.forward(x, mask, outputAttentions);
       const sa = this.sa_layer_norm.forward(attended.add(x));
       return [this.output_layer_norm.forward(this.ffn.forward(sa).add(sa)), probs];
     });
