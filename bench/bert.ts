@@ -1,19 +1,21 @@
-// BERT training-step benchmark: finetune (bench/bert_step.ts) against the PyTorch peer
-// (../shared/peers/torch_bert_step.py, a plain-PyTorch BERT, run on torch 2.x in the peers' venv)
-// on the same machine, in one run. The two sides never
-// run at the same time: they alternate, REPEATS times each, and the median is compared.
+// BERT training-step benchmark: finetune's BertForSequenceClassification (bench/bert_step.ts)
+// against transformers' on torch 2.x (bench/peers/bert_step.py, the peers' venv), the same
+// shapes from a fresh config, random ids, AdamW, on the same machine in one run, at the machine's
+// thread count unless --threads says otherwise. The two sides never run at the same time: they
+// alternate, REPEATS times each, and the median is compared (ratio = torch ms / finetune ms).
 // With --bf16, finetune also runs under CPU bf16 autocast, reported on its own line against
 // the same float32 peer, with both mean losses so that accuracy can be checked.
-//   npx tsx bench/bert.ts [tiny,mini,base] [--repeats 3] [--threads N] [--bf16]
+// With --profile, finetune's first run of each size also prints its top operators (torch.profiler).
+//   npx tsx bench/bert.ts [tiny,mini,base] [--repeats 3] [--threads N] [--bf16] [--profile]
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-import { peerPython } from './peers/peers.js';
+import { cpuSummary, median, peerPython } from './peers/peers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const peer = join(here, '..', '..', 'shared', 'peers', 'torch_bert_step.py');
+const peer = join(here, 'peers', 'bert_step.py');
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
   const i = args.indexOf(name);
@@ -21,44 +23,42 @@ const option = (name: string, fallback: number) => {
 };
 const sizes = (args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a)) ?? 'tiny,mini,base').split(',');
 const repeats = option('--repeats', 3);
-const threads = option('--threads', 1);
+const threads = option('--threads', availableParallelism());
 const withBf16 = args.includes('--bf16');
+const withProfile = args.includes('--profile');
 const CONFIG: Record<string, { batch: number; seq: number; steps: number }> = {
   tiny: { batch: 32, seq: 128, steps: 10 },
   mini: { batch: 32, seq: 128, steps: 5 },
   small: { batch: 16, seq: 128, steps: 3 },
   base: { batch: 8, seq: 128, steps: 3 },
 };
-if (!existsSync(peer)) {
-  console.error(`bench: the PyTorch peer ${peer} is missing (../shared not present)`);
-  process.exit(1);
-}
 const env = { ...process.env, OMP_NUM_THREADS: String(threads) };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function run(cmd: string, argv: string[]): string {
   const r = spawnSync(cmd, argv, { env, encoding: 'utf8', cwd: join(here, '..') });
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed:\n${r.stderr}`);
+  if (argv.includes('--profile')) process.stdout.write(r.stderr);
   return r.stdout;
 }
 
-function ours(size: string, bf16 = false): { ms: number; rss: number; gflops: number; loss: number } {
+function ours(size: string, bf16 = false, profile = false): { ms: number; rss: number; gflops: number; loss: number } {
   const { batch, seq, steps } = CONFIG[size];
-  const line = run(process.execPath, ['--import', 'tsx', join(here, 'bert_step.ts'), size, String(batch), String(seq), String(steps), String(threads), ...(bf16 ? ['--bf16'] : [])]);
+  const flags = [...(bf16 ? ['--bf16'] : []), ...(profile ? ['--profile'] : [])];
+  const line = run(process.execPath, ['--import', 'tsx', join(here, 'bert_step.ts'), size, String(batch), String(seq), String(steps), String(threads), ...flags]);
   const r = JSON.parse(line.trim().split('\n').pop()!);
   return { ms: r.msPerStep, rss: r.peakRssMiB, gflops: r.gflops, loss: r.meanLoss };
 }
 
+let peerVersions = '';
 function theirs(size: string): { ms: number; rss: number } {
   const { batch, seq, steps } = CONFIG[size];
-  const wrapper = `import resource, runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); print('peak_rss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)`;
-  const out = run(peerPython(), ['-c', wrapper, peer, size, String(batch), String(seq), String(steps)]);
-  const ms = Number(/([\d.]+) ms\/step/.exec(out)![1]);
-  const rss = Number(/peak_rss_kib (\d+)/.exec(out)![1]) / 1024;
-  return { ms, rss };
+  const r = JSON.parse(run(peerPython(), [peer, size, String(batch), String(seq), String(steps)]).trim().split('\n').pop()!);
+  peerVersions = `transformers ${r.transformers} (attention: ${r.attn_implementation}) on torch ${r.torch}`;
+  return { ms: r.msPerStep, rss: r.peakRssMiB };
 }
 
 const gemm = JSON.parse(run(process.execPath, ['--import', 'tsx', join(here, 'gemm.ts'), '4096', '768', '768', String(threads)]).trim()).gflops;
+console.log(cpuSummary());
 console.log(`threads=${threads} repeats=${repeats} plain GEMM (4096x768x768): ${gemm.toFixed(1)} GFLOPS`);
 console.log('size  batch×seq  finetune ms/step  torch ms/step  finetune samples/s  torch samples/s  ratio  GEMM-eff  peak RSS ours/torch (MiB)');
 for (const size of sizes) {
@@ -66,7 +66,7 @@ for (const size of sizes) {
   const b: ReturnType<typeof theirs>[] = [];
   const c: ReturnType<typeof ours>[] = [];
   for (let i = 0; i < repeats; i++) {
-    a.push(ours(size));
+    a.push(ours(size, false, withProfile && i === 0));
     b.push(theirs(size));
     if (withBf16) c.push(ours(size, true));
   }
@@ -86,3 +86,4 @@ for (const size of sizes) {
       `mean loss ${c[0].loss.toFixed(6)} vs float32 ${a[0].loss.toFixed(6)}`);
   }
 }
+console.log(`peer: ${peerVersions}`);

@@ -4,16 +4,18 @@
 // run. The two sides never run at the same time: each is a fresh process, they alternate
 // REPEATS times, and the medians are compared (ratio = PyTorch ms / finetune ms, ≥ 1 means
 // finetune is as fast or faster). Both write their logits, which must agree.
-//   npx tsx bench/models_forward.ts [tiny,base] [--repeats 3] [--iters 5] [--threads 1]
+// At the machine's thread count unless --threads says otherwise; --profile prints finetune's top
+// operators (torch.profiler) over extra, untimed forwards of its first run of each size.
+//   npx tsx bench/models_forward.ts [tiny,base] [--repeats 3] [--iters 5] [--threads N] [--profile]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { torch } from '../src/index.js';
 import { BertConfig, BertForSequenceClassification, logging } from '../src/models/index.js';
-import { peerPython } from './peers/peers.js';
+import { cpuSummary, peerPython } from './peers/peers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SHAPES = {
@@ -38,7 +40,7 @@ function batchInputs(batch: number, seq: number): { input_ids: torch.Tensor; att
 }
 
 /** One side's measurement, in a process of its own. */
-async function worker(dir: string, batch: number, seq: number, iters: number): Promise<void> {
+async function worker(dir: string, batch: number, seq: number, iters: number, profile: boolean): Promise<void> {
   logging.setVerbosity('error');
   const loadStart = performance.now();
   const model = await BertForSequenceClassification.fromPretrained(dir);
@@ -54,6 +56,10 @@ async function worker(dir: string, batch: number, seq: number, iters: number): P
     times.push(performance.now() - start);
   }
   writeFileSync(join(dir, 'logits-finetune.json'), JSON.stringify(logits.toArray()));
+  if (profile) {
+    await torch.profiler.profileTopOperators(() => { for (let i = 0; i < iters; i++) forward().dispose(); },
+      (table) => process.stderr.write(`${iters} forwards of [${batch}, ${seq}], ${torch.getNumThreads()} thread(s): top operators by self CPU time\n${table}\n`));
+  }
   times.sort((a, b) => a - b);
   console.log(JSON.stringify({ msPerForward: times[Math.floor(times.length / 2)], loadMs, peakRssMiB: process.resourceUsage().maxRSS / 1024, threads: torch.getNumThreads() }));
 }
@@ -63,6 +69,7 @@ interface Measurement { msPerForward: number; peakRssMiB: number; threads: numbe
 function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Measurement {
   const r = spawnSync(cmd, argv, { env, encoding: 'utf8', cwd: join(here, '..'), maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed:\n${r.stderr}`);
+  if (argv.includes('--profile')) process.stdout.write(r.stderr);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measurement;
 }
 
@@ -71,10 +78,12 @@ async function main(): Promise<void> {
   const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
   const sizes = (args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? 'tiny,base').split(',') as (keyof typeof SHAPES)[];
   const repeats = option('--repeats', 3);
-  const threads = option('--threads', 1);
+  const threads = option('--threads', availableParallelism());
+  const profile = args.includes('--profile');
   const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   logging.setVerbosity('error');
+  console.log(cpuSummary());
   console.log(`BertForSequenceClassification forward, batch ${BATCH} × seq ${SEQ} (rows padded by 0-3 eighths), threads=${threads}, repeats=${repeats}`);
   console.log('size  finetune ms  torch ms  ratio(torch/ours)  finetune seq/s  torch seq/s  peak RSS ours/torch MiB  max |Δ logits|');
   for (const size of sizes) {
@@ -87,7 +96,8 @@ async function main(): Promise<void> {
     const ours: Measurement[] = [];
     const theirs: Measurement[] = [];
     for (let i = 0; i < repeats; i++) {
-      ours.push(run(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', dir, String(BATCH), String(SEQ), String(iters)], env));
+      const profiled = profile && i === 0 ? ['--profile'] : [];
+      ours.push(run(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', dir, String(BATCH), String(SEQ), String(iters), ...profiled], env));
       theirs.push(run(peerPython(), [join(here, 'peers', 'models_forward.py'), dir, String(BATCH), String(SEQ), String(iters)], env));
     }
     const mib = statSync(join(dir, 'model.safetensors')).size / 2 ** 20;
@@ -109,7 +119,7 @@ async function main(): Promise<void> {
 
 if (process.argv[2] === '--worker') {
   const [dir, batch, seq, iters] = process.argv.slice(3);
-  await worker(dir, Number(batch), Number(seq), Number(iters));
+  await worker(dir, Number(batch), Number(seq), Number(iters), process.argv.includes('--profile'));
 } else {
   await main();
 }

@@ -5,7 +5,9 @@
 // thread; the sides run one after the other, never together, and each figure is the median of
 // --repeats runs. Prints tokenize, train and evaluate times for both sides and the ratios
 // (transformers time / finetune time: ≥ 1 means finetune is at least as fast).
-// Run: npx tsx bench/trainer_mrpc.ts [--max-steps 30 | --epoch] [--size mini|tiny] [--repeats 3] [--threads N]
+// --profile adds one more (untimed) finetune run per thread count under torch.profiler and prints
+// its top operators.
+// Run: npx tsx bench/trainer_mrpc.ts [--max-steps 30 | --epoch] [--size mini|tiny] [--repeats 3] [--threads N] [--profile]
 //   (needs ../shared and FINETUNE_WITH_PYTHON=1 bash scripts/install.sh)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -99,4 +101,8 @@ for (const threads of [...new Set([defaultThreads, 1])]) {
   const ratio = (key: keyof Run) => (m(runs.peer, key) / m(runs.ours, key)).toFixed(2);
   const total = (side: Run[]) => m(side, 'tokenize_s') + m(side, 'train_s') + m(side, 'eval_s');
   console.log(`ratio (transformers time / finetune time): tokenize ${ratio('tokenize_s')}, train ${ratio('train_s')}, eval ${ratio('eval_s')}, total ${(total(runs.peer) / total(runs.ours)).toFixed(2)}`);
+  if (process.argv.includes('--profile')) {
+    await torch.profiler.profileTopOperators(() => ours(threads, maxStepsArg),
+      (table) => console.log(`finetune, tokenize + train + evaluate, ${threads} thread(s): top operators by self CPU time (an extra, untimed run)\n${table}`));
+  }
 }

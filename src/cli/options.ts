@@ -67,6 +67,7 @@ export const SCRIPT_OPTIONS = {
   n_best_size: int('task', 20, 'qa: the n-best start and end logits searched for answers.'),
   max_answer_length: int('task', 30, 'qa: the longest answer that can be generated, in tokens.'),
   null_score_diff_threshold: float('task', 0, 'qa (v2): predict no answer when the null score beats the best span by more than this.'),
+  profile: bool('task', false, "Train under torch.profiler and print training's top operators by self CPU time (keyAverages().table()) at the end."),
 } satisfies Record<string, ScriptOption>;
 
 export type ScriptOptionName = keyof typeof SCRIPT_OPTIONS;

@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 
 import { DataCollatorWithPadding, defaultDataCollator } from '../data/collators.js';
+import { profileTopOperators } from '../engine/profiler.js';
 import type { Tensor } from '../engine/tensor.js';
 import * as evaluate from '../metrics/evaluate.js';
 import { buildModel, loadRawSplits, log, preprocess } from './data.js';
 import type { RunPlan } from './plan.js';
+import type { Trainer } from '../trainer/trainer.js';
 import { lastCheckpoint } from '../trainer/trainer_checkpoint.js';
 import { createTrainer, type Metrics, type TrainerInit } from './trainer_api.js';
 
@@ -41,6 +43,13 @@ export class TrainingInterrupted extends Error {
   constructor(readonly checkpoint: string | null) {
     super(`training interrupted${checkpoint ? `; resume with --resume_from_checkpoint ${checkpoint}` : ''}`);
   }
+}
+
+/** trainer.train (resuming when asked); with --profile under torch.profiler, its top operators logged at the end. */
+export function runTraining(plan: RunPlan, trainer: Pick<Trainer, 'train'>): ReturnType<Trainer['train']> {
+  const train = () => trainer.train(plan.resumeFrom ? { resumeFromCheckpoint: plan.resumeFrom } : {});
+  if (!plan.script.profile) return train();
+  return profileTopOperators(train, (table) => log(`***** torch.profiler: training's top operators by self CPU time *****\n${table}`));
 }
 
 /** Returns the metrics of the steps that ran, by split; throws TrainingInterrupted after a Ctrl-C. */
@@ -81,7 +90,7 @@ export async function runPlan(plan: RunPlan): Promise<Record<string, Metrics>> {
 
   const results: Record<string, Metrics> = {};
   if (args.doTrain && train) {
-    const out = await trainer.train(plan.resumeFrom ? { resumeFromCheckpoint: plan.resumeFrom } : {});
+    const out = await runTraining(plan, trainer);
     if (out.interrupted) throw new TrainingInterrupted(lastCheckpoint(args.outputDir));
     const metrics = { ...out.metrics, train_samples: train.numRows };
     await trainer.saveModel();

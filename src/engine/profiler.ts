@@ -183,6 +183,19 @@ export function profile(options: ProfileOptions = {}): Profile {
   return new Profile(options);
 }
 
+/**
+ * What `--profile` does in the benchmarks and the CLI: fn (sync or async) runs under the CPU
+ * profiler, then `report` gets the table of its top operators by self CPU time.
+ */
+export async function profileTopOperators<T>(fn: () => T | Promise<T>, report: (table: string) => void, rowLimit = 20): Promise<T> {
+  const prof = profile({ activities: ['cpu'] });
+  try {
+    return await prof.run(fn);
+  } finally {
+    report(prof.keyAverages().table({ sortBy: 'self_cpu_time_total', rowLimit }));
+  }
+}
+
 /** torch.profiler.record_function: fn's calls appear inside a row of their own, named `name`. */
 export function recordFunction<T>(name: string, fn: () => T): T {
   N.profilerRangePush(name);

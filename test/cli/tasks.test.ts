@@ -126,4 +126,18 @@ describe('finetune train --task', () => {
       assert.match(r.stderr, message, extra.join(' '));
     }
   });
+
+  it('--profile logs the top operators of training in torch.profiler\'s table, and trains as without it', () => {
+    const out = join(scratch(), 'profiled');
+    const polarity = join(DATA, 'sentence-polarity');
+    const r = finetune('train', ...TINY, '--tokenizer_name', BERT_TOK, '--train_file', join(polarity, 'train.jsonl'), '--validation_file', join(polarity, 'test.jsonl'),
+      '--max_train_samples', '64', '--max_eval_samples', '16', '--max_seq_length', '32', '--profile', '--output_dir', out);
+    assert.equal(r.code, 0, r.stderr);
+    const table = r.stderr.slice(r.stderr.indexOf("training's top operators by self CPU time"));
+    assert.ok(table.length > 0, r.stderr);
+    assert.match(table, /Name\s+Self CPU %\s+Self CPU\s+CPU total %\s+CPU total\s+CPU time avg\s+# of Calls/);
+    assert.match(table, /aten::(addmm|mm)\s/);
+    assert.match(table, /Self CPU time total: /);
+    checkOutput(out, ['eval_loss', 'eval_accuracy']);
+  });
 });

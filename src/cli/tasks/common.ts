@@ -14,7 +14,7 @@ import { lastCheckpoint } from '../../trainer/trainer_checkpoint.js';
 import { Trainer, type TrainerOptions } from '../../trainer/trainer.js';
 import { log, parseConfigOverrides } from '../data.js';
 import type { RunPlan } from '../plan.js';
-import { TrainingInterrupted, formatMetrics, saveMetrics } from '../run.js';
+import { TrainingInterrupted, formatMetrics, runTraining, saveMetrics } from '../run.js';
 import type { Metrics } from '../trainer_api.js';
 
 export interface TaskSplits { train?: Dataset; validation?: Dataset }
@@ -89,7 +89,7 @@ export function makeTrainer(plan: RunPlan, init: Omit<TrainerOptions, 'args'>): 
 
 /** trainer.train, save_model, the train metrics files; throws TrainingInterrupted after a Ctrl-C. */
 export async function trainAndSave(plan: RunPlan, trainer: Trainer, train: Dataset): Promise<Metrics> {
-  const out = await trainer.train(plan.resumeFrom ? { resumeFromCheckpoint: plan.resumeFrom } : {});
+  const out = await runTraining(plan, trainer);
   if (out.interrupted) throw new TrainingInterrupted(lastCheckpoint(plan.args.outputDir));
   const metrics = { ...out.metrics, train_samples: train.numRows } as Metrics;
   await trainer.saveModel();
