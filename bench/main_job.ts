@@ -44,7 +44,8 @@ function ours(outputDir: string): Result {
 
 /** The rows examples/train.ts uses: train → 90% train + 10% validation (seed 42), and test. */
 async function splits() {
-  const raw = await loadDataset('json', { dataFiles: { train: join(root, 'data/sentence-polarity/train.jsonl'), test: join(root, 'data/sentence-polarity/test.jsonl') } });
+  const polarity = (name: string) => join(root, 'data/sentence-polarity', name);
+  const raw = await loadDataset('json', { dataFiles: { train: [polarity('train.jsonl'), polarity('train_extra.jsonl')], test: polarity('test.jsonl') } });
   const carved = raw.train.trainTestSplit({ testSize: 0.1, seed: 42 });
   return { train: carved.train.toList(), validation: carved.test.toList(), test: raw.test.toList() };
 }

@@ -1,6 +1,8 @@
 // Builds data/sentence-polarity/ (the main job's data) from ../shared's copy of Pang & Lee's
 // sentence polarity v1.0 (CC BY 4.0): 4,000 training and 1,000 test sentences, balanced,
-// shuffled with a fixed seed, as JSON lines {"sentence", "label"} (1 positive, 0 negative).
+// shuffled with a fixed seed, as JSON lines {"sentence", "label"} (1 positive, 0 negative), and
+// train_extra.jsonl: every other sentence of the corpus (the main job trains on train + extra;
+// the tests and fixtures that read train.jsonl keep their 4,000).
 // Run: node scripts/data/make_polarity_sample.mjs  (needs ../shared and `unzip`)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,8 @@ const rest = rows.filter((r) => !test.includes(r));
 const train = [...take(4000, 1, rest), ...take(4000, 0, rest)];
 const shuffle = (a) => a.map((r) => [rand(), r]).sort((x, y) => x[0] - y[0]).map(([, r]) => r);
 mkdirSync('data/sentence-polarity', { recursive: true });
-for (const [name, split] of [['train', shuffle(train)], ['test', shuffle(test)]]) {
+const extra = rest.filter((r) => !train.includes(r));
+for (const [name, split] of [['train', shuffle(train)], ['test', shuffle(test)], ['train_extra', shuffle(extra)]]) {
   writeFileSync(`data/sentence-polarity/${name}.jsonl`, split.map((r) => JSON.stringify(r)).join('\n') + '\n');
   console.log(name, split.length);
 }
