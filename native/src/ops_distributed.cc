@@ -87,6 +87,26 @@ Result finish(Args& a, c10::intrusive_ptr<c10d::Work> work, bool asyncOp) {
 
 std::vector<std::vector<at::Tensor>> nested(const std::vector<at::Tensor>& outputs) { return {outputs}; }
 
+// The default group on one backend, from distXxxGroup(store, rank, worldSize, ...). 2.x splits
+// the Backend (Gloo for CPU tensors, NCCL for CUDA ones) from the ProcessGroup that dispatches
+// collectives to it, as torch.distributed's _new_process_group_helper does (constructors as of
+// 2.13); in 1.13 the backend is the group.
+template <typename Backend>
+Result defaultGroup(Args& a, c10::intrusive_ptr<typename Backend::Options> opts, [[maybe_unused]] c10::DeviceType device) {
+  auto store = c10::make_intrusive<c10d::PrefixStore>("default_pg", handleAt(a, 0, Handle::Store).store);
+  int rank = static_cast<int>(a.int64(1)), size = static_cast<int>(a.int64(2));
+  auto backend = c10::make_intrusive<Backend>(store, rank, size, opts);
+#if TORCH_VERSION_MAJOR >= 2
+  auto type = device == c10::DeviceType::CUDA ? c10d::ProcessGroup::BackendType::NCCL : c10d::ProcessGroup::BackendType::GLOO;
+  auto group = c10::make_intrusive<c10d::ProcessGroup>(store, rank, size);
+  group->setBackend(device, type, backend);
+  group->setDefaultBackend(type);
+  return makeHandle(a, {Handle::Group, {}, group, {}, {}});
+#else
+  return makeHandle(a, {Handle::Group, {}, backend, {}, {}});
+#endif
+}
+
 const OpTable table{
     // distTcpStore(host, port, worldSize, isServer, timeoutMs): rank 0 serves, the others connect
     {"distTcpStore", [](Args& a) -> Result {
@@ -117,22 +137,10 @@ const OpTable table{
      }},
     // distGlooGroup(store, rank, worldSize, timeoutMs, hostname?): hostname picks the interface Gloo binds
     {"distGlooGroup", [](Args& a) -> Result {
-       auto store = c10::make_intrusive<c10d::PrefixStore>("default_pg", handleAt(a, 0, Handle::Store).store);
        auto opts = c10d::ProcessGroupGloo::Options::create(millis(a, 3));
        opts->devices.push_back(a.has(4) ? c10d::ProcessGroupGloo::createDeviceForHostname(a.str(4))
                                         : c10d::ProcessGroupGloo::createDefaultDevice());
-       int rank = static_cast<int>(a.int64(1)), size = static_cast<int>(a.int64(2));
-#if TORCH_VERSION_MAJOR >= 2
-       // 2.x splits the Backend (Gloo) from the ProcessGroup that dispatches collectives to it,
-       // as torch.distributed's _new_process_group_helper does (constructors as of 2.13).
-       auto backend = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, opts);
-       auto group = c10::make_intrusive<c10d::ProcessGroup>(store, rank, size);
-       group->setBackend(c10::DeviceType::CPU, c10d::ProcessGroup::BackendType::GLOO, backend);
-       group->setDefaultBackend(c10d::ProcessGroup::BackendType::GLOO);
-#else
-       auto group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, opts);
-#endif
-       return makeHandle(a, {Handle::Group, {}, group, {}, {}});
+       return defaultGroup<c10d::ProcessGroupGloo>(a, opts, c10::DeviceType::CPU);
      }},
     // distNcclAvailable(): whether this build has ProcessGroupNCCL
     {"distNcclAvailable", [](Args&) -> Result {
@@ -142,25 +150,19 @@ const OpTable table{
        return false;
 #endif
      }},
-#ifdef FINETUNE_NCCL
     // distNcclGroup(store, rank, worldSize, timeoutMs): collectives on CUDA tensors (each rank
-    // sets its device first); NCCL creates its communicators lazily, at the first collective
+    // sets its device first); NCCL creates its communicators lazily, at the first collective.
+    // Registered in every build, so the op tables are the same; without NCCL it says so.
     {"distNcclGroup", [](Args& a) -> Result {
-       auto store = c10::make_intrusive<c10d::PrefixStore>("default_pg", handleAt(a, 0, Handle::Store).store);
+#ifdef FINETUNE_NCCL
        auto opts = c10d::ProcessGroupNCCL::Options::create();
        opts->timeout = millis(a, 3);
-       int rank = static_cast<int>(a.int64(1)), size = static_cast<int>(a.int64(2));
-#if TORCH_VERSION_MAJOR >= 2
-       auto backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, opts);
-       auto group = c10::make_intrusive<c10d::ProcessGroup>(store, rank, size);
-       group->setBackend(c10::DeviceType::CUDA, c10d::ProcessGroup::BackendType::NCCL, backend);
-       group->setDefaultBackend(c10d::ProcessGroup::BackendType::NCCL);
+       return defaultGroup<c10d::ProcessGroupNCCL>(a, opts, c10::DeviceType::CUDA);
 #else
-       auto group = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, opts);
+       (void)a;
+       throw std::runtime_error("distNcclGroup: this addon was built without NCCL (it needs a CUDA libtorch with NCCL's headers)");
 #endif
-       return makeHandle(a, {Handle::Group, {}, group, {}, {}});
      }},
-#endif
     // distRelease(handle): drops the native reference now (destroyProcessGroup, work done)
     {"distRelease", [](Args& a) -> Result {
        if (!a.raw(0).IsExternal()) throw ArgError("argument 0: expected a distributed handle");

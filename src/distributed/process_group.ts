@@ -115,7 +115,7 @@ export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
   }
   // on loopback Gloo must bind to loopback too; elsewhere it picks the interface the hostname resolves to
   const handle = backend === 'nccl'
-    ? N.distNcclGroup!(store, rank, worldSize, timeout)
+    ? N.distNcclGroup(store, rank, worldSize, timeout)
     : N.distGlooGroup(store, rank, worldSize, timeout, isLoopback(host) ? '127.0.0.1' : undefined);
   defaultGroup = { handle, store, rank, worldSize, backend };
 }

@@ -298,8 +298,8 @@ export interface NativeOps {
   distStoreGet(store: NativeHandle, key: string): string;
   distGlooGroup(store: NativeHandle, rank: number, worldSize: number, timeoutMs?: number, hostname?: string): NativeHandle;
   distNcclAvailable(): boolean;
-  /** Only in builds where distNcclAvailable() is true. */
-  distNcclGroup?(store: NativeHandle, rank: number, worldSize: number, timeoutMs?: number): NativeHandle;
+  /** Throws in builds where distNcclAvailable() is false. */
+  distNcclGroup(store: NativeHandle, rank: number, worldSize: number, timeoutMs?: number): NativeHandle;
   distRelease(handle: NativeHandle): void;
   distAllReduce(group: NativeHandle, tensor: Tensor, op: NativeReduceOp, asyncOp?: boolean): NativeHandle | undefined;
   distBroadcast(group: NativeHandle, tensor: Tensor, src: number, asyncOp?: boolean): NativeHandle | undefined;
