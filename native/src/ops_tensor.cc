@@ -2,6 +2,7 @@
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
 #include <ATen/core/grad_mode.h>
+#include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/variable.h>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <vector>
 #include <atomic>
 #include <thread>
 
@@ -265,6 +267,13 @@ Result setGrad(Args& a) {
   return None{};
 }
 
+// The open torch.inference_mode() contexts, innermost last. JS cannot hold a C++ RAII guard
+// across calls, so the guards live here; Node calls in from one thread only.
+std::vector<std::unique_ptr<c10::InferenceMode>>& inferenceModeGuards() {
+  static std::vector<std::unique_ptr<c10::InferenceMode>> guards;
+  return guards;
+}
+
 // Autocast state per device type. libtorch 2.4 replaced the per-device functions with
 // ones taking the device type; both spellings are kept here.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
@@ -355,6 +364,18 @@ const OpTable table({
     {"autogradGrad", autogradGrad},
     {"isGradEnabled", [](Args&) -> Result { return at::GradMode::is_enabled(); }},
     {"setGradEnabled", [](Args& a) -> Result { at::GradMode::set_enabled(a.boolean(0, true)); return None{}; }},
+    // ---- inference mode: JS opens and closes c10::InferenceMode guards, kept here in order
+    {"isInferenceModeEnabled", [](Args&) -> Result { return c10::InferenceMode::is_enabled(); }},
+    {"enterInferenceMode", [](Args& a) -> Result {
+       inferenceModeGuards().push_back(std::make_unique<c10::InferenceMode>(a.boolean(0, true)));
+       return None{};
+     }},
+    {"exitInferenceMode", [](Args&) -> Result {
+       if (inferenceModeGuards().empty()) throw ArgError("exitInferenceMode: no inference mode is open");
+       inferenceModeGuards().pop_back();  // the guard's destructor restores the state before it
+       return None{};
+     }},
+    {"isInference", [](Args& a) -> Result { return a.tensor(0).is_inference(); }},
     // ---- autocast: (deviceType) -> [enabled, dtype]; set: (deviceType, enabled, dtype)
     {"getAutocast", [](Args& a) -> Result {
        bool cuda = cudaDeviceType(a, 0);

@@ -40,6 +40,21 @@ export function noGrad<T>(fn: () => T): T {
   return withGradMode(false, fn);
 }
 
+/**
+ * torch.inference_mode(): noGrad, and more — the tensors fn makes are inference tensors, which
+ * skip autograd's version counters and view tracking and can never be saved for backward (an
+ * in-place update to one outside inference mode is an error). For inference only; the Trainer's
+ * evaluation keeps noGrad, as transformers' does. `mode: false` turns it off inside one.
+ */
+export function inferenceMode<T>(fn: () => T, mode = true): T {
+  N.enterInferenceMode(mode);
+  return withContext(fn, () => N.exitInferenceMode());
+}
+
+export function isInferenceModeEnabled(): boolean {
+  return N.isInferenceModeEnabled();
+}
+
 /** torch.enable_grad(): fn records history even inside noGrad. */
 export function enableGrad<T>(fn: () => T): T {
   return withGradMode(true, fn);

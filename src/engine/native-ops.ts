@@ -269,6 +269,12 @@ export interface NativeOps {
   autogradGrad(outputs: readonly Tensor[], inputs: readonly Tensor[], gradOutputs?: readonly Tensor[] | null, retainGraph?: boolean | null, createGraph?: boolean, allowUnused?: boolean): (Tensor | null)[];
   isGradEnabled(): boolean;
   setGradEnabled(enabled?: boolean): void;
+  isInferenceModeEnabled(): boolean;
+  /** Opens a c10::InferenceMode guard (mode false: one that turns it off inside an enabled one). */
+  enterInferenceMode(mode?: boolean): void;
+  /** Closes the innermost guard enterInferenceMode opened. */
+  exitInferenceMode(): void;
+  isInference(self: Tensor): boolean;
   getAutocast(deviceType: 'cpu' | 'cuda'): [enabled: boolean, dtype: DType];
   setAutocast(deviceType: 'cpu' | 'cuda', enabled: boolean, dtype: DType): void;
   autocastIncrementNesting(): number;

@@ -81,6 +81,10 @@ export class Tensor extends N.TensorBase {
   get isLeaf(): boolean {
     return N.isLeaf(this);
   }
+  /** Tensor.is_inference(): made inside torch.inferenceMode, so it can never join autograd. */
+  isInference(): boolean {
+    return N.isInference(this);
+  }
   /** The name of the autograd node that made this tensor (`AddBackward0`), or null for leaves. */
   get gradFn(): string | null {
     return N.gradFn(this);

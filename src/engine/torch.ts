@@ -8,7 +8,7 @@ export * from './ops.js';
 export * from './random.js';
 export { memoryStats, emptyCache } from './memory.js';
 export type { MemoryStats } from './memory.js';
-export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled, inferenceMode, isInferenceModeEnabled } from './autograd.js';
 export { autocast, isAutocastEnabled } from './autocast.js';
 export { cpuCapabilities, capabilitiesFromFlags } from './cpu.js';
 export type { CpuCapabilities, Bf16Support } from './cpu.js';

@@ -44,7 +44,7 @@ export class FillMaskPipeline {
     const targets = o.targets !== undefined ? await this.targetIds(o.targets) : null;
     let topK = o.topK ?? 5;
     if (targets && topK > targets.length) topK = targets.length;
-    const probs = torch.noGrad(() => torch.tidy(() => {
+    const probs = torch.inferenceMode(() => torch.tidy(() => {
       const logits = this.model.forward({ input_ids: torch.tensor([ids]), attention_mask: torch.ones([1, ids.length], { dtype: 'int64' }) }).logits;
       return logits.select(0, 0).indexSelect(0, torch.tensor(positions)).softmax(-1).toArray() as number[][];
     }));

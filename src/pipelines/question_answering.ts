@@ -95,7 +95,7 @@ export class QuestionAnsweringPipeline {
   }
 
   private logits(w: Window): [number[], number[]] {
-    return torch.noGrad(() => torch.tidy(() => {
+    return torch.inferenceMode(() => torch.tidy(() => {
       const inputs: Record<string, unknown> = { input_ids: torch.tensor([w.ids]), attention_mask: torch.tensor([w.attention]) };
       if (w.typeIds && this.tokenizer.modelInputNames.includes('token_type_ids')) inputs.token_type_ids = torch.tensor([w.typeIds]);
       const out = this.model.forward(inputs);

@@ -116,7 +116,7 @@ export class TextClassificationPipeline {
     const enc = hasPairs
       ? await this.tokenizer(texts, pairs as string[], encodeOptions)
       : await this.tokenizer(texts, encodeOptions);
-    return torch.noGrad(() => torch.tidy(() => {
+    return torch.inferenceMode(() => torch.tidy(() => {
       const inputs: Record<string, Tensor> = {};
       for (const key of this.tokenizer.modelInputNames) {
         const value = enc[key] as number[][] | undefined;

@@ -43,7 +43,7 @@ export class TokenClassificationPipeline {
     if (!['none', 'simple', 'first', 'average', 'max'].includes(strategy)) throw new TypeError(`token-classification: unknown aggregationStrategy '${strategy}'`);
     const enc = await this.tokenizer(sentence, { truncation: true, returnOffsetsMapping: true, returnSpecialTokensMask: true });
     const ids = enc.input_ids as number[];
-    const scores = torch.noGrad(() => torch.tidy(() => {
+    const scores = torch.inferenceMode(() => torch.tidy(() => {
       const inputs: Record<string, unknown> = { input_ids: torch.tensor([ids]) };
       if (enc.token_type_ids && this.tokenizer.modelInputNames.includes('token_type_ids')) inputs.token_type_ids = torch.tensor([enc.token_type_ids as number[]]);
       inputs.attention_mask = torch.ones([1, ids.length], { dtype: 'int64' });
