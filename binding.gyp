@@ -28,7 +28,7 @@
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["<!@(node native/libtorch.mjs cflags)", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "cflags_cc": ["<!@(node native/libtorch.mjs cflags)", "-fexceptions", "-frtti", "-O2", "-fno-math-errno", "-ffp-contract=off", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
       "ldflags": ["<!@(node native/libtorch.mjs ldflags)"],
       "libraries": ["<!@(node native/libtorch.mjs libs)"]
     }

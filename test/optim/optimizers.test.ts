@@ -1,7 +1,8 @@
 // AdamW, Adam and SGD against torch.optim (PyTorch 1.13): the same initial weights and the
 // same 20 gradients must give the same parameters after every step, and a state dict taken
 // mid-run (ours, or PyTorch's own) must continue the run identically.
-// Fixtures: scripts/fixtures/make_engine_fixtures.py → test/fixtures/engine/optimizers.json.
+// Fixtures: scripts/fixtures/make_engine_fixtures.py → test/fixtures/engine/optimizers.json, and
+// scripts/fixtures/make_optimizer_block_fixtures.py (torch 2.x) → optimizers_blocks.json.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
@@ -23,6 +24,10 @@ interface Case {
 }
 
 const fixture = loadFixture<{ steps: number; cases: Case[] }>('optimizers.json');
+// parameters of 37 and 40 elements: the fused kernel's vectorized blocks of 16 and its remainder
+const blocks = loadFixture<{ steps: number; cases: Case[] }>('optimizers_blocks.json');
+if (blocks.steps !== fixture.steps) throw new Error('optimizers_blocks.json: another step count than optimizers.json');
+fixture.cases.push(...blocks.cases);
 const TOL = { atol: 1e-6, rtol: 0 };
 
 /** PyTorch's keyword arguments under our option names. */
