@@ -61,7 +61,12 @@ inline void adamRange(float* __restrict p, const float* __restrict g, float* __r
 // one for the CPU (an ifunc). sqrt and division round correctly at every width, and the addon
 // builds with -ffp-contract=off (no fused multiply-add), so every clone performs the same
 // correctly rounded operations in the same order; -fno-math-errno lets sqrt vectorize.
-__attribute__((target_clones("avx512f", "avx2", "default")))
+#if defined(__x86_64__) && defined(__ELF__)
+#define FT_X86_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define FT_X86_CLONES  // other CPUs and formats: the compiler's baseline vectors
+#endif
+FT_X86_CLONES
 void adamChunk(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, int64_t n, const AdamCoefficients& k, WeightDecay mode) {
   switch (mode) {
     case WeightDecay::Decoupled: adamRange<WeightDecay::Decoupled>(p, g, m, v, n, k); break;
