@@ -12,15 +12,15 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { env, pipeline as jsPipeline } from '@huggingface/transformers';
 
-import { AutoModelForSequenceClassification, AutoTokenizer, exportOnnx, logging, pipeline, torch, type PreTrainedModel } from '../src/index.js';
-import { cpuSummary, median } from './peers/peers.js';
+import { exportOnnx, pipeline, torch } from '../src/index.js';
+import { miniLmWithFreshHead } from './minilm.js';
+import { cpuSummary, sentencesPerSecond } from './peers/peers.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const REPEATS = arg('repeats', 5);
-const MODEL_ID = 'sentence-transformers/all-MiniLM-L6-v2';
 const WORDS = 'the film was a quiet surprise with sharp writing warm performances and an ending that lingers long after the credits roll'.split(' ');
 // 32 sentences of 8 … 23 words
 const SENTENCES = Array.from({ length: 32 }, (_, i) => Array.from({ length: 8 + (i % 16) }, (_, j) => WORDS[(i * 7 + j) % WORDS.length]).join(' '));
@@ -28,29 +28,13 @@ const SENTENCES = Array.from({ length: 32 }, (_, i) => Array.from({ length: 8 + 
 type Runner = (batch: string[]) => Promise<unknown>;
 
 /** Sentences per second of `run` over the 32 sentences in chunks of `batch`, median of REPEATS (after one warm-up). */
-async function throughput(run: Runner, batch: number): Promise<number> {
-  const pass = async () => {
-    for (let i = 0; i < SENTENCES.length; i += batch) await run(SENTENCES.slice(i, i + batch));
-  };
-  await pass();
-  const rates: number[] = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const t0 = performance.now();
-    await pass();
-    rates.push(SENTENCES.length / ((performance.now() - t0) / 1000));
-  }
-  return median(rates);
-}
+const throughput = (run: Runner, batch: number): Promise<number> => sentencesPerSecond(SENTENCES, batch, REPEATS, run);
 
 async function main(): Promise<void> {
-  process.env.HF_HUB_OFFLINE = '1';
-  logging.setVerbosity('error');
   console.log(cpuSummary());
   const work = mkdtempSync(join(tmpdir(), 'ft-bench-onnx-'));
   try {
-    torch.manualSeed(0);
-    const tokenizer = await AutoTokenizer.fromPretrained(MODEL_ID);
-    const model = await AutoModelForSequenceClassification.fromPretrained(MODEL_ID, { numLabels: 2 }) as unknown as PreTrainedModel;
+    const { tokenizer, model } = await miniLmWithFreshHead();
     model.eval();
     const trained = join(work, 'trained');
     await model.savePretrained(trained, { tokenizer });

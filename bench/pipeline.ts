@@ -13,10 +13,10 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { AutoModelForSequenceClassification, AutoTokenizer, logging, pipeline, torch, type PreTrainedModel } from '../src/index.js';
-import { cpuSummary, median, peerPython } from './peers/peers.js';
+import { logging, pipeline, torch } from '../src/index.js';
+import { miniLmWithFreshHead } from './minilm.js';
+import { cpuSummary, peerPython, sentencesPerSecond } from './peers/peers.js';
 
-const MODEL_ID = 'sentence-transformers/all-MiniLM-L6-v2';
 const BATCHES = [1, 32];
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -27,21 +27,8 @@ async function worker(modelDir: string, sentencesFile: string, threads: number, 
   torch.setNumThreads(threads);
   const sentences = JSON.parse(readFileSync(sentencesFile, 'utf8')) as string[];
   const classify = await pipeline('text-classification', modelDir);
-  const rate = async (batch: number) => {
-    const pass = async () => {
-      for (let i = 0; i < sentences.length; i += batch) await classify(sentences.slice(i, i + batch), { batchSize: batch });
-    };
-    await pass();
-    const rates: number[] = [];
-    for (let r = 0; r < repeats; r++) {
-      const start = performance.now();
-      await pass();
-      rates.push(sentences.length / ((performance.now() - start) / 1000));
-    }
-    return median(rates);
-  };
   const rates: Record<string, number> = {};
-  for (const batch of BATCHES) rates[batch] = await rate(batch);
+  for (const batch of BATCHES) rates[batch] = await sentencesPerSecond(sentences, batch, repeats, (chunk) => classify(chunk, { batchSize: batch }));
   const predictions = await classify(sentences, { batchSize: 32 }) as { label: string; score: number }[];
   console.log(JSON.stringify({ rates, peakRssMiB: process.resourceUsage().maxRSS / 1024, predictions }));
 }
@@ -58,14 +45,10 @@ async function main(): Promise<void> {
     return i > 0 ? Number(process.argv[i + 1]) : fallback;
   };
   const repeats = arg('repeats', 5);
-  process.env.HF_HUB_OFFLINE = '1';
-  logging.setVerbosity('error');
   console.log(cpuSummary());
   const work = mkdtempSync(join(tmpdir(), 'ft-bench-pipeline-'));
   try {
-    torch.manualSeed(0);
-    const tokenizer = await AutoTokenizer.fromPretrained(MODEL_ID);
-    const model = await AutoModelForSequenceClassification.fromPretrained(MODEL_ID, { numLabels: 2 }) as unknown as PreTrainedModel;
+    const { tokenizer, model } = await miniLmWithFreshHead();
     const modelDir = join(work, 'model');
     await model.savePretrained(modelDir, { tokenizer });
     const lines = readFileSync(join(root, 'data/sentence-polarity/test.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 128);

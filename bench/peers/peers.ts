@@ -27,3 +27,18 @@ export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
+
+/** Sentences per second of `run` over `sentences` in chunks of `batch`: median of `repeats` passes after one warm-up. */
+export async function sentencesPerSecond(sentences: string[], batch: number, repeats: number, run: (chunk: string[]) => Promise<unknown>): Promise<number> {
+  const pass = async () => {
+    for (let i = 0; i < sentences.length; i += batch) await run(sentences.slice(i, i + batch));
+  };
+  await pass();
+  const rates: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const start = performance.now();
+    await pass();
+    rates.push(sentences.length / ((performance.now() - start) / 1000));
+  }
+  return median(rates);
+}
