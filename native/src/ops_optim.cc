@@ -29,10 +29,10 @@ struct AdamCoefficients {
 };
 enum class WeightDecay { Decoupled, Coupled, None };
 
-// One element of the fused update (no amsgrad): the amsgrad loop's arithmetic, in its order.
-template <WeightDecay mode>
-inline void adamElement(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
-                        int64_t i, const AdamCoefficients& c) {
+// One element of the fused update, in the order of _single_tensor_adamw's arithmetic.
+template <WeightDecay mode, bool amsgrad>
+__attribute__((always_inline)) inline void adamElement(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
+                        float* __restrict vmax, int64_t i, const AdamCoefficients& c) {
   float pi = p[i];
   float grad = g[i] * c.sign;
   if constexpr (mode == WeightDecay::Decoupled) pi *= c.decay;
@@ -41,24 +41,41 @@ inline void adamElement(float* __restrict p, const float* __restrict g, float* _
   float vi = v[i] * c.b2 + c.c2 * grad * grad;
   m[i] = mi;
   v[i] = vi;
-  p[i] = pi + c.negStepSize * (mi / (std::sqrt(vi) / c.bc2sqrt + c.eps));
+  float second = vi;
+  if constexpr (amsgrad) {
+    second = std::max(vmax[i], vi);
+    vmax[i] = second;
+  }
+  p[i] = pi + c.negStepSize * (mi / (std::sqrt(second) / c.bc2sqrt + c.eps));
 }
 
 // Elements [0, n) in blocks of 16, which GCC's -O2 vectorizer takes (a fixed count; a loop of
 // unknown length it leaves scalar, 7x slower than PyTorch's fused AdamW), then the rest.
-template <WeightDecay mode>
-inline void adamRange(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, int64_t n,
-                      const AdamCoefficients& k) {
+template <WeightDecay mode, bool amsgrad>
+__attribute__((always_inline)) inline void adamRange(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
+                      float* __restrict vmax, int64_t n, const AdamCoefficients& k) {
   const AdamCoefficients c = k;
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    for (int j = 0; j < 16; j++) adamElement<mode>(p + i, g + i, m + i, v + i, j, c);
+    float* blockMax = amsgrad ? vmax + i : nullptr;
+    for (int j = 0; j < 16; j++) adamElement<mode, amsgrad>(p + i, g + i, m + i, v + i, blockMax, j, c);
   }
-  for (; i < n; i++) adamElement<mode>(p, g, m, v, i, c);
+  for (; i < n; i++) adamElement<mode, amsgrad>(p, g, m, v, vmax, i, c);
+}
+
+template <bool amsgrad>
+__attribute__((always_inline)) inline void adamRangeFor(WeightDecay mode, float* p, const float* g, float* m, float* v, float* vmax, int64_t n,
+                         const AdamCoefficients& k) {
+  switch (mode) {
+    case WeightDecay::Decoupled: adamRange<WeightDecay::Decoupled, amsgrad>(p, g, m, v, vmax, n, k); break;
+    case WeightDecay::Coupled: adamRange<WeightDecay::Coupled, amsgrad>(p, g, m, v, vmax, n, k); break;
+    case WeightDecay::None: adamRange<WeightDecay::None, amsgrad>(p, g, m, v, vmax, n, k); break;
+  }
 }
 
 // target_clones compiles the update for AVX-512, AVX2 and the baseline, and the loader picks
-// one for the CPU (an ifunc). sqrt and division round correctly at every width, and the addon
+// one for the CPU (an ifunc); the helpers above are always_inline so that each clone gets its own
+// copy (left out of line, all clones call one baseline copy and nothing vectorizes). sqrt and division round correctly at every width, and the addon
 // builds with -ffp-contract=off (no fused multiply-add), so every clone performs the same
 // correctly rounded operations in the same order; -fno-math-errno lets sqrt vectorize.
 #if defined(__x86_64__) && defined(__ELF__)
@@ -67,12 +84,10 @@ inline void adamRange(float* __restrict p, const float* __restrict g, float* __r
 #define FT_X86_CLONES  // other CPUs and formats: the compiler's baseline vectors
 #endif
 FT_X86_CLONES
-void adamChunk(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, int64_t n, const AdamCoefficients& k, WeightDecay mode) {
-  switch (mode) {
-    case WeightDecay::Decoupled: adamRange<WeightDecay::Decoupled>(p, g, m, v, n, k); break;
-    case WeightDecay::Coupled: adamRange<WeightDecay::Coupled>(p, g, m, v, n, k); break;
-    case WeightDecay::None: adamRange<WeightDecay::None>(p, g, m, v, n, k); break;
-  }
+void adamChunk(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
+               float* __restrict vmax, int64_t n, const AdamCoefficients& k, WeightDecay mode) {
+  if (vmax) adamRangeFor<true>(mode, p, g, m, v, vmax, n, k);
+  else adamRangeFor<false>(mode, p, g, m, v, nullptr, n, k);
 }
 
 void adamFused(at::Tensor& param, const at::Tensor& gradT, at::Tensor& expAvg, at::Tensor& expAvgSq, at::Tensor* maxSq,
@@ -93,23 +108,7 @@ void adamFused(at::Tensor& param, const at::Tensor& gradT, at::Tensor& expAvg, a
       static_cast<float>(h.eps)};
   const WeightDecay mode = h.decoupled ? WeightDecay::Decoupled : k.wd != 0.0f ? WeightDecay::Coupled : WeightDecay::None;
   at::parallel_for(0, param.numel(), 16384, [&](int64_t begin, int64_t end) {
-    if (!vmax) {
-      adamChunk(p + begin, g + begin, m + begin, v + begin, end - begin, k, mode);
-      return;
-    }
-    for (int64_t i = begin; i < end; i++) {  // amsgrad: rare, left scalar
-      float grad = g[i] * k.sign;
-      float pi = p[i];
-      if (mode == WeightDecay::Decoupled) pi *= k.decay;
-      else if (mode == WeightDecay::Coupled) grad += pi * k.wd;
-      float mi = m[i] * k.b1 + grad * k.c1;
-      float vi = v[i] * k.b2 + k.c2 * grad * grad;
-      m[i] = mi;
-      v[i] = vi;
-      float second = std::max(vmax[i], vi);
-      vmax[i] = second;
-      p[i] = pi + k.negStepSize * (mi / (std::sqrt(second) / k.bc2sqrt + k.eps));
-    }
+    adamChunk(p + begin, g + begin, m + begin, v + begin, vmax ? vmax + begin : nullptr, end - begin, k, mode);
   });
 }
 
