@@ -4,13 +4,12 @@
 // gradients, at the machine's thread count and at 1; median ms per step, each side a fresh
 // process, one after the other.
 //   npx tsx bench/adamw.ts [--elements 22700000] [--steps 12]
-import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { nn, optim, torch } from '../src/index.js';
-import { cpuSummary, median, peerPython } from './peers/peers.js';
+import { cpuSummary, lastJsonLine, median, peerPython } from './peers/peers.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,12 +34,6 @@ function ours(threads: number): number {
   return median(times.slice(1));
 }
 
-function side(command: string, args: string[]): string {
-  const child = spawnSync(command, args, { cwd: root, encoding: 'utf8' });
-  if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${child.stderr}`);
-  return child.stdout.trim().split('\n').at(-1)!;
-}
-
 if (process.argv.includes('--worker')) {
   console.log(JSON.stringify({ ms: ours(Number(process.argv[process.argv.indexOf('--worker') + 1])) }));
 } else {
@@ -48,8 +41,8 @@ if (process.argv.includes('--worker')) {
   console.log(`AdamW step on ${elements.toLocaleString('en')} float32 parameters (100 tensors), median ms of ${steps - 1} steps; finetune on libtorch ${torch.libtorchVersion}`);
   console.log('threads  finetune  torch single-tensor  torch fused  single/finetune  fused/finetune');
   for (const threads of [...new Set([availableParallelism(), 1])]) {
-    const f = JSON.parse(side(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', String(threads), '--elements', String(elements), '--steps', String(steps)])).ms as number;
-    const t = JSON.parse(side(peerPython(), [join(root, 'bench/peers/adamw_step.py'), String(elements), String(threads), String(steps)]));
+    const f = lastJsonLine<{ ms: number }>(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', String(threads), '--elements', String(elements), '--steps', String(steps)], { cwd: root }).ms;
+    const t = lastJsonLine<{ single_tensor: number; fused: number }>(peerPython(), [join(root, 'bench/peers/adamw_step.py'), String(elements), String(threads), String(steps)], { cwd: root });
     console.log(`${String(threads).padStart(7)} ${f.toFixed(1).padStart(9)} ${t.single_tensor.toFixed(1).padStart(20)} ${t.fused.toFixed(1).padStart(12)} ${(t.single_tensor / f).toFixed(2).padStart(16)} ${(t.fused / f).toFixed(2).padStart(15)}`);
   }
 }

@@ -7,7 +7,6 @@
 // after the other, at the machine's thread count and at 1. Both sides' labels and scores must
 // agree. ratio = finetune's rate / transformers' (≥ 1: finetune as fast or faster).
 //   HF_HUB_OFFLINE=1 npx tsx bench/pipeline.ts [--repeats 5]
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 import { logging, pipeline, torch } from '../src/index.js';
 import { miniLmWithFreshHead } from './minilm.js';
-import { cpuSummary, peerPython, sentencesPerSecond } from './peers/peers.js';
+import { cpuSummary, lastJsonLine, peerPython, sentencesPerSecond } from './peers/peers.js';
 
 const BATCHES = [1, 32];
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -33,11 +32,8 @@ async function worker(modelDir: string, sentencesFile: string, threads: number, 
   console.log(JSON.stringify({ rates, peakRssMiB: process.resourceUsage().maxRSS / 1024, predictions }));
 }
 
-function side(command: string, args: string[]): SideResult & { torch?: string; transformers?: string } {
-  const child = spawnSync(command, args, { cwd: root, encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false' }, maxBuffer: 16 << 20 });
-  if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').at(-1)!);
-}
+const side = (command: string, args: string[]) => lastJsonLine<SideResult & { torch?: string; transformers?: string }>(command, args,
+  { cwd: root, env: { ...process.env, HF_HUB_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false' } });
 
 async function main(): Promise<void> {
   const arg = (name: string, fallback: number) => {

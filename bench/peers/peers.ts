@@ -1,6 +1,7 @@
 // What the benchmarks against the Python peers share: the peers' venv python, the CPU's SIMD
 // flags and thread counts (printed with every result: they decide what the numbers mean), and
 // the median of repeated runs.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -41,4 +42,11 @@ export async function sentencesPerSecond(sentences: string[], batch: number, rep
     rates.push(sentences.length / ((performance.now() - start) / 1000));
   }
   return median(rates);
+}
+
+/** Runs one side of a benchmark to completion and parses the JSON of its last stdout line; a failure throws with its stderr. */
+export function lastJsonLine<T>(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): T {
+  const child = spawnSync(command, args, { ...options, encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as T;
 }
