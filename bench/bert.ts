@@ -5,7 +5,8 @@
 // alternate, REPEATS times each, and the median is compared (ratio = torch ms / finetune ms).
 // With --bf16, finetune also runs under CPU bf16 autocast, reported on its own line against
 // the same float32 peer, with both mean losses so that accuracy can be checked.
-// With --profile, finetune's first run of each size also prints its top operators (torch.profiler).
+// With --profile, an extra run of each side per size, left out of the medians, prints its top
+// operators (torch.profiler).
 //   npx tsx bench/bert.ts [tiny,mini,base] [--repeats 3] [--threads N] [--bf16] [--profile]
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -50,9 +51,9 @@ function ours(size: string, bf16 = false, profile = false): { ms: number; rss: n
 }
 
 let peerVersions = '';
-function theirs(size: string): { ms: number; rss: number } {
+function theirs(size: string, profile = false): { ms: number; rss: number } {
   const { batch, seq, steps } = CONFIG[size];
-  const r = JSON.parse(run(peerPython(), [peer, size, String(batch), String(seq), String(steps)]).trim().split('\n').pop()!);
+  const r = JSON.parse(run(peerPython(), [peer, size, String(batch), String(seq), String(steps), ...(profile ? ['--profile'] : [])]).trim().split('\n').pop()!);
   peerVersions = `transformers ${r.transformers} (attention: ${r.attn_implementation}) on torch ${r.torch}`;
   return { ms: r.msPerStep, rss: r.peakRssMiB };
 }
@@ -65,8 +66,12 @@ for (const size of sizes) {
   const a: ReturnType<typeof ours>[] = [];
   const b: ReturnType<typeof theirs>[] = [];
   const c: ReturnType<typeof ours>[] = [];
+  if (withProfile) {
+    ours(size, false, true);
+    theirs(size, true);
+  }
   for (let i = 0; i < repeats; i++) {
-    a.push(ours(size, false, withProfile && i === 0));
+    a.push(ours(size));
     b.push(theirs(size));
     if (withBf16) c.push(ours(size, true));
   }

@@ -1,5 +1,6 @@
 // torch.optim.Optimizer: parameter groups with their own hyper-parameters, per-parameter
 // state, zeroGrad, and state dicts laid out as PyTorch's (indices for parameters).
+import { recordFunction } from '../engine/profiler.js';
 import { keep } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 
@@ -28,6 +29,11 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     const isGroups = list.every((x) => typeof x === 'object' && x !== null && 'params' in x && !('shape' in x));
     const groups = isGroups ? (list as { params: Iterable<Tensor> }[]) : [{ params: list as Tensor[] }];
     for (const g of groups) this.addParamGroup(g as Partial<G> & { params: Iterable<Tensor> });
+    // As PyTorch's Optimizer._patch_step_function: every step is a profiler range of its own, so
+    // that a fused native update (which dispatches no ATen op) still shows in keyAverages().
+    const step = this.step.bind(this);
+    const rangeName = `Optimizer.step#${new.target.name}.step`;
+    this.step = () => recordFunction(rangeName, step);
   }
 
   addParamGroup(group: Partial<Omit<G, 'params'>> & { params: Iterable<Tensor> }): void {

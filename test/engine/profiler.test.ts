@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
-import { nn, torch } from '../../src/index.js';
+import { nn, optim, torch } from '../../src/index.js';
 import { EventList } from '../../src/engine/profiler.js';
 import type { FunctionEventAvg } from '../../src/engine/profiler.js';
 
@@ -89,6 +89,23 @@ describe('torch.profiler', () => {
     const mul = again.events().find((e) => e.name === 'aten::mul')!;
     assert.ok(inner.startUs <= mul.startUs && mul.endUs <= inner.endUs);
     assert.ok(!again.events().some((e) => e.name === 'unprofiled'));
+  });
+
+  it("an optimizer step is a row of its own, named as PyTorch names it, holding the fused update's time", () => {
+    const lin = new nn.Linear(64, 64);
+    const opt = new optim.AdamW(lin.parameters(), { lr: 1e-3 });
+    const before = lin.weight.clone();
+    const prof = profile();
+    prof.run(() => {
+      linearStep(lin, torch.ones([4, 64]));
+      opt.step();
+    });
+    const step = prof.keyAverages().find((e) => e.key === 'Optimizer.step#AdamW.step');
+    assert.ok(step, 'no Optimizer.step#AdamW.step row');
+    assert.equal(step.count, 1);
+    // the fused float32 kernel dispatches no ATen op, so the range's time is its own
+    assert.ok(step.selfCpuTimeTotal > 0);
+    assert.ok(!lin.weight.equal(before), 'the wrapped step still updates the parameters');
   });
 
   it('names what went wrong: stop before start, reading while running, two profilers, bad options', () => {
