@@ -45,12 +45,78 @@ at::Tensor attentionContext(Args& a) {
 #endif
 }
 
+// Nested tensors announce once per process that their API is a prototype; here they are an
+// internal detail of one op, so the notice is dropped while that op builds its first one.
+struct QuietWarnings : c10::WarningHandler {
+#if TORCH_VERSION_MAJOR >= 2
+  void process(const c10::Warning&) override {}
+#else
+  void process(const c10::SourceLocation&, const std::string&, const bool) override {}
+#endif
+};
+
+at::Tensor nestedFromPaddingMask(const at::Tensor& hidden, const at::Tensor& padding) {
+  QuietWarnings quiet;
+#if TORCH_VERSION_MAJOR >= 2
+  c10::WarningUtils::WarningHandlerGuard guard(&quiet);
+#else
+  c10::Warning::WarningHandlerGuard guard(&quiet);
+#endif
+  return at::_nested_tensor_from_mask(hidden, padding.logical_not(), false);
+}
+
+// True when each row's tokens are a prefix (padding on the right, none empty): what
+// _nested_tensor_from_mask can represent. paddingMask is [batch, seq], true at padding.
+bool rightPaddedRows(const at::Tensor& paddingMask) {
+  at::Tensor valid = paddingMask.logical_not();
+  if (!valid.select(1, 0).all().item<bool>()) return false;
+  return valid.size(1) < 2 || valid.narrow(1, 1, valid.size(1) - 1).le(valid.narrow(1, 0, valid.size(1) - 1)).all().item<bool>();
+}
+
+// (hidden [batch, seq, embed], paddingMask [batch, seq] bool (true: padding) | null, weights,
+//  heads, eps, gelu, dropPadding) -> hidden after every layer. A stack of post-norm encoder
+// layers (BERT's) through libtorch's fused inference kernel, _transformer_encoder_layer_fwd (what
+// nn.TransformerEncoderLayer's fast path runs): one QKV product, native multi-head attention,
+// fused bias/activation. weights holds 16 tensors per layer, in the order of BERT's modules:
+// query, key, value weights, then their biases; attention output weight, bias, its LayerNorm's
+// weight, bias; intermediate weight, bias; output weight, bias, its LayerNorm's weight, bias.
+// With dropPadding and right-padded rows the layers run on a nested tensor of the real tokens
+// only and padding positions come back as zeros; otherwise they are computed as the eager
+// layers compute them.
+at::Tensor fusedEncoderLayers(Args& a) {
+  const at::Tensor& hidden = a.tensor(0);
+  c10::optional<at::Tensor> padding = a.optTensor(1);
+  std::vector<at::Tensor> w = a.tensors(2);
+  int64_t heads = a.int64(3);
+  double eps = a.number(4);
+  bool gelu = a.boolean(5, true);
+  if (hidden.dim() != 3) throw ArgError("fusedEncoderLayers: hidden states must be [batch, seq, embed], got " + std::to_string(hidden.dim()) + " dimensions");
+  if (w.empty() || w.size() % 16 != 0) throw ArgError("fusedEncoderLayers: expected 16 weight tensors per layer, got " + std::to_string(w.size()));
+  if (padding && (padding->scalar_type() != at::kBool || padding->dim() != 2 || padding->size(0) != hidden.size(0) || padding->size(1) != hidden.size(1))) {
+    throw ArgError("fusedEncoderLayers: the padding mask must be bool [batch, seq] matching the hidden states");
+  }
+  const int64_t embed = hidden.size(2);
+  const bool nested = padding && a.boolean(6, false) && rightPaddedRows(*padding);
+  at::Tensor x = nested ? nestedFromPaddingMask(hidden, *padding) : hidden;
+  c10::optional<at::Tensor> mask = nested ? c10::nullopt : padding;
+  c10::optional<int64_t> maskType = mask ? c10::optional<int64_t>(1) : c10::nullopt;  // 1: key padding [batch, seq]
+  for (size_t i = 0; i < w.size(); i += 16) {
+    const at::Tensor* l = &w[i];
+    at::Tensor qkvWeight = at::cat({l[0], l[1], l[2]});
+    at::Tensor qkvBias = at::cat({l[3], l[4], l[5]});
+    x = at::_transformer_encoder_layer_fwd(x, embed, heads, qkvWeight, qkvBias, l[6], l[7], gelu, /*norm_first=*/false, eps,
+                                           l[8], l[9], l[14], l[15], l[10], l[11], l[12], l[13], mask, maskType);
+  }
+  return nested ? x.to_padded_tensor(0.0, hidden.sizes()) : x;
+}
+
 const OpTable table({
     {"layerNorm", [](Args& a) -> Result { return at::layer_norm(a.tensor(0), a.ints(1), a.optTensor(2), a.optTensor(3), a.number(4, 1e-5)); }},
     {"embedding", [](Args& a) -> Result { return at::embedding(a.tensor(0), a.tensor(1), a.int64(2, -1)); }},
     {"dropout", [](Args& a) -> Result { return at::dropout(a.tensor(0), a.number(1, 0.5), a.boolean(2, true)); }},
     {"attention", [](Args& a) -> Result { return attention(a); }},
     {"attentionContext", [](Args& a) -> Result { return attentionContext(a); }},
+    {"fusedEncoderLayers", [](Args& a) -> Result { return fusedEncoderLayers(a); }},
     {"oneHot", [](Args& a) -> Result { return at::one_hot(a.tensor(0), a.int64(1, -1)); }},
     {"pad", [](Args& a) -> Result { return at::constant_pad_nd(a.tensor(0), a.ints(1), a.scalar(2, 0)); }},
     // (input, target, weight?, reduction, ignoreIndex, labelSmoothing); targets are class indices or probabilities

@@ -171,6 +171,7 @@ export interface NativeOps {
   dropout(input: Tensor, p?: number, train?: boolean): Tensor;
   attention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, training?: boolean, scale?: number): [context: Tensor, probs: Tensor];
   attentionContext(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, training?: boolean, scale?: number): Tensor;
+  fusedEncoderLayers(hidden: Tensor, paddingMask: Tensor | null, weights: Tensor[], heads: number, eps: number, gelu: boolean, dropPadding: boolean): Tensor;
   oneHot(self: Tensor, numClasses?: number): Tensor;
   pad(input: Tensor, pad: Dims, value?: Scalar): Tensor;
   crossEntropy(input: Tensor, target: Tensor, weight?: Tensor | null, reduction?: Reduction, ignoreIndex?: number, labelSmoothing?: number): Tensor;

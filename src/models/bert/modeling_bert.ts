@@ -11,6 +11,7 @@ import { Dropout, Embedding, LayerNorm, Linear, Tanh } from '../../nn/layers.js'
 import { getActivation } from '../activations.js';
 import { multiHeadAttention } from '../attention.js';
 import { initNormalWeights } from '../initialization.js';
+import { fusedEncoderForward } from './fused_encoder.js';
 import { extendedAttentionMask, readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
 import { LayerStack, embed } from '../modeling_layers.js';
@@ -161,6 +162,13 @@ export class BertLayer extends Module {
   }
 }
 
+/** True when every layer is BERT's own arrangement of modules, which the fused kernel computes. */
+function stockLayers(encoder: BertEncoder): boolean {
+  return [...encoder.layer].every((l) => l.constructor === BertLayer && l.attention.constructor === BertAttention &&
+    l.attention.self.constructor === BertSelfAttention && l.attention.output.constructor === BertSelfOutput &&
+    l.intermediate.constructor === BertIntermediate && l.output.constructor === BertOutput);
+}
+
 /** The layer stack (encoder.layer.N). */
 export class BertEncoder extends LayerStack<BertLayer> {
   constructor(config: BertConfig) {
@@ -218,16 +226,22 @@ export class BertModel extends BertPreTrainedModel {
     return torch.tidy(() => this.run(readInputs(inputs, this)));
   }
 
-  /** The forward pass on inputs already read (task models call this). */
-  run(x: ReadInputs): BaseModelOutput {
+  /**
+   * The forward pass on inputs already read (task models call this). firstTokenOnly: the caller
+   * reads only the first token's state, so evaluation may skip padding (fused_encoder.ts).
+   */
+  run(x: ReadInputs, options: { firstTokenOnly?: boolean } = {}): BaseModelOutput {
     return torch.tidy(() => {
       const embeddingOutput = this.embeddings.forward(x.inputIds, x.tokenTypeIds, x.positionIds);
-      // no mask means attend everywhere: adding zeros would change nothing, so none is built
-      const mask = x.attentionMask ? extendedAttentionMask(x.attentionMask, embeddingOutput.dtype) : null;
-      const out = this.encoder.forward(embeddingOutput, mask, {
+      const want = {
         hiddenStates: x.outputHiddenStates ?? this.config.outputHiddenStates,
         attentions: x.outputAttentions ?? this.config.outputAttentions,
-      });
+      };
+      const fused = stockLayers(this.encoder) && fusedEncoderForward([...this.encoder.layer], embeddingOutput, x.attentionMask, this.config, want, options.firstTokenOnly ?? false);
+      // no mask means attend everywhere: adding zeros would change nothing, so none is built
+      const out: BaseModelOutput = fused
+        ? { lastHiddenState: fused }
+        : this.encoder.forward(embeddingOutput, x.attentionMask ? extendedAttentionMask(x.attentionMask, embeddingOutput.dtype) : null, want);
       if (this.pooler) out.poolerOutput = this.pooler.forward(out.lastHiddenState);
       return out;
     });
@@ -257,7 +271,7 @@ export class BertForSequenceClassification extends BertPreTrainedModel implement
 
   forward<I extends ModelInputs | Tensor>(inputs: I): SequenceClassifierOutputFor<I> {
     return classifySequences(this, inputs, (x) => {
-      const out = this.bert.run(x);
+      const out = this.bert.run(x, { firstTokenOnly: true });
       return [this.classifier.forward(this.dropout.forward(out.poolerOutput!)), out];
     });
   }

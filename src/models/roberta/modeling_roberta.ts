@@ -97,7 +97,7 @@ export class RobertaForSequenceClassification extends RobertaPreTrainedModel imp
 
   forward<I extends ModelInputs | Tensor>(inputs: I): SequenceClassifierOutputFor<I> {
     return classifySequences(this, inputs, (x) => {
-      const out = this.roberta.run(x);
+      const out = this.roberta.run(x, { firstTokenOnly: true });
       return [this.classifier.forward(out.lastHiddenState), out];
     });
   }

@@ -1,0 +1,81 @@
+// Inference for BERT's layer stack through libtorch's fused encoder-layer kernel
+// (_transformer_encoder_layer_fwd: the kernel behind nn.TransformerEncoderLayer's fast path, and
+// what BetterTransformer ran for BERT). Per layer it makes one QKV product instead of three,
+// runs multi-head attention natively, and fuses bias and activation; for sequence
+// classification, which reads only the first token, the layers also skip the padding (a
+// nested tensor of the real tokens). The eager layers stay the definition: this path runs only
+// where it computes the same function (evaluation, no gradients, float32 on the CPU, the
+// stock BERT modules, nothing asked of the layers but their output) and the tests hold it to
+// the eager result.
+import { isAutocastEnabled } from '../../engine/autocast.js';
+import { isGradEnabled } from '../../engine/autograd.js';
+import { N } from '../../engine/native.js';
+import type { Tensor } from '../../engine/tensor.js';
+import { LayerNorm, Linear } from '../../nn/layers.js';
+import type { Module } from '../../nn/module.js';
+import type { KeepOutputs } from '../modeling_layers.js';
+
+/** The modules of one BERT layer the fused kernel reads, in the order it takes their weights. */
+export interface FusableLayer {
+  attention: { self: { query: Module; key: Module; value: Module }; output: { dense: Module; LayerNorm: Module } };
+  intermediate: { dense: Module };
+  output: { dense: Module; LayerNorm: Module };
+}
+
+const GELU_FLAG: Record<string, boolean> = { gelu: true, relu: false };
+
+/** `FINETUNE_FUSED_ENCODER=0` turns the fused path off (to compare against the eager layers). */
+function fusedEncoderAllowed(): boolean {
+  return process.env.FINETUNE_FUSED_ENCODER !== '0';
+}
+
+/**
+ * The 16 weights per layer the native op takes, or null when a layer is not the stock
+ * arrangement (a LoRA-wrapped or otherwise replaced Linear, a subclassed LayerNorm): those
+ * modules compute something else, so only the eager layers may run them.
+ */
+function layerWeights(layer: FusableLayer): Tensor[] | null {
+  const { query, key, value } = layer.attention.self;
+  const linears = [query, key, value, layer.attention.output.dense, layer.intermediate.dense, layer.output.dense];
+  const norms = [layer.attention.output.LayerNorm, layer.output.LayerNorm];
+  if (!linears.every((m) => m.constructor === Linear && (m as Linear).bias)) return null;
+  if (!norms.every((m) => m.constructor === LayerNorm && (m as LayerNorm).weight && (m as LayerNorm).bias)) return null;
+  const [q, k, v, attnOut, inter, out] = linears as Linear[];
+  const [attnNorm, outNorm] = norms as LayerNorm[];
+  return [
+    q.weight, k.weight, v.weight, q.bias!, k.bias!, v.bias!,
+    attnOut.weight, attnOut.bias!, attnNorm.weight!, attnNorm.bias!,
+    inter.weight, inter.bias!, out.weight, out.bias!, outNorm.weight!, outNorm.bias!,
+  ];
+}
+
+export interface FusedEncoderConfig {
+  numAttentionHeads: number;
+  layerNormEps: number;
+  hiddenAct: string;
+}
+
+/**
+ * The last hidden state of `layers` through the fused kernel, or null where it does not apply
+ * (then the caller runs the eager layers). attentionMask is the model's [batch, seq] 1/0 mask;
+ * dropPadding lets padding positions come back as zeros (callers that read only real tokens).
+ */
+export function fusedEncoderForward(layers: readonly (Module & FusableLayer)[], hidden: Tensor, attentionMask: Tensor | null,
+  config: FusedEncoderConfig, want: KeepOutputs, dropPadding: boolean): Tensor | null {
+  const gelu = GELU_FLAG[config.hiddenAct];
+  if (gelu === undefined || want.hiddenStates || want.attentions || !fusedEncoderAllowed()) return null;
+  if (isGradEnabled() || isAutocastEnabled('cpu') || hidden.dtype !== 'float32' || hidden.device !== 'cpu') return null;
+  if (layers.some((l) => l.training)) return null;
+  const weights: Tensor[] = [];
+  for (const layer of layers) {
+    const w = layerWeights(layer);
+    if (!w) return null;
+    weights.push(...w);
+  }
+  const padding = attentionMask ? attentionMask.eq(0) : null;
+  try {
+    return N.fusedEncoderLayers(hidden, padding, weights, config.numAttentionHeads, config.layerNormEps, gelu, dropPadding);
+  } finally {
+    padding?.dispose();
+  }
+}

@@ -1,0 +1,127 @@
+// Evaluation through libtorch's fused encoder-layer kernel (src/models/bert/fused_encoder.ts):
+// where it runs it gives the eager layers' results (the eager layers match transformers, see
+// fixture-parity and minilm tests), and where it would compute something else (training,
+// gradients, hidden states or attentions asked for, a LoRA-wrapped Linear, an activation it
+// lacks) the eager layers run instead. The profiler says which path ran.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import {
+  BertConfig, BertForSequenceClassification, BertModel, LoraConfig, RobertaConfig, RobertaForSequenceClassification, getPeftModel, torch,
+} from '../../src/index.js';
+import type { Tensor } from '../../src/engine/tensor.js';
+
+const FUSED_OP = 'aten::_transformer_encoder_layer_fwd';
+
+function bertConfig(extra: Record<string, unknown> = {}): BertConfig {
+  return Object.assign(new BertConfig({ vocabSize: 120, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 64, maxPositionEmbeddings: 40 }), extra);
+}
+
+/** Right-padded rows of lengths 9, 4 and 1, as a tokenizer with padding: true gives them. */
+function paddedBatch(lengths = [9, 4, 1], left = false): { input_ids: Tensor; attention_mask: Tensor } {
+  const seq = Math.max(...lengths);
+  const ids = lengths.map((n, r) => Array.from({ length: seq }, (_, i) => ((left ? i >= seq - n : i < n) ? 5 + ((r * 31 + i * 7) % 100) : 0)));
+  const mask = lengths.map((n) => Array.from({ length: seq }, (_, i) => ((left ? i >= seq - n : i < n) ? 1 : 0)));
+  return { input_ids: torch.tensor(ids), attention_mask: torch.tensor(mask) };
+}
+
+/** fn's result and whether the fused kernel ran inside it. */
+function traced<T>(fn: () => T): { value: T; fused: boolean } {
+  const prof = torch.profiler.profile();
+  const value = prof.run(fn);
+  return { value, fused: prof.events().some((e) => e.name === FUSED_OP) };
+}
+
+function eagerOnly<T>(fn: () => T): T {
+  process.env.FINETUNE_FUSED_ENCODER = '0';
+  try {
+    return fn();
+  } finally {
+    delete process.env.FINETUNE_FUSED_ENCODER;
+  }
+}
+
+function maxDiff(a: Tensor, b: Tensor): number {
+  return a.sub(b).abs().max().item();
+}
+
+describe('the fused encoder path (evaluation)', () => {
+  it('sequence classification under inferenceMode and noGrad: the fused kernel runs and gives the eager logits', () => {
+    torch.manualSeed(0);
+    const model = BertForSequenceClassification.fromConfig(Object.assign(bertConfig(), { numLabels: 3 }));
+    model.eval();
+    const batch = paddedBatch();
+    const eager = eagerOnly(() => torch.noGrad(() => model.forward(batch).logits));
+    for (const context of [torch.inferenceMode, torch.noGrad]) {
+      const { value, fused } = traced(() => context(() => model.forward(batch).logits.clone()));
+      assert.ok(fused, `${context.name}: the fused kernel did not run`);
+      assert.ok(maxDiff(value, eager) < 1e-5, `${context.name}: max |Δ| ${maxDiff(value, eager)}`);
+    }
+  });
+
+  it('BertModel keeps the padding positions the eager layers compute (no nested tensor there)', () => {
+    torch.manualSeed(1);
+    const model = BertModel.fromConfig(bertConfig());
+    model.eval();
+    const batch = paddedBatch();
+    const eager = eagerOnly(() => torch.noGrad(() => model.forward(batch).lastHiddenState));
+    const { value, fused } = traced(() => torch.noGrad(() => model.forward(batch).lastHiddenState));
+    assert.ok(fused);
+    assert.ok(maxDiff(value, eager) < 1e-5, `max |Δ| ${maxDiff(value, eager)}`);
+    // padding rows are not zeros: they were computed, as transformers computes them
+    assert.ok(value.select(0, 2).select(0, 3).abs().sum().item() > 0);
+  });
+
+  it('left padding and a batch without a mask give the eager results too', () => {
+    torch.manualSeed(2);
+    const model = BertForSequenceClassification.fromConfig(bertConfig());
+    model.eval();
+    const left = paddedBatch([9, 4, 1], true);
+    const noMask = { input_ids: paddedBatch([6, 6]).input_ids };
+    for (const batch of [left, noMask]) {
+      const eager = eagerOnly(() => torch.noGrad(() => model.forward(batch).logits));
+      const { value, fused } = traced(() => torch.inferenceMode(() => model.forward(batch).logits.clone()));
+      assert.ok(fused);
+      assert.ok(maxDiff(value, eager) < 1e-5, `max |Δ| ${maxDiff(value, eager)}`);
+    }
+  });
+
+  it('RoBERTa classification and a relu BERT take it as well', () => {
+    torch.manualSeed(3);
+    const roberta = RobertaForSequenceClassification.fromConfig(new RobertaConfig({
+      vocabSize: 120, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 64, maxPositionEmbeddings: 42,
+    }));
+    const reluBert = BertForSequenceClassification.fromConfig(bertConfig({ hiddenAct: 'relu' }));
+    const batch = paddedBatch();
+    batch.input_ids = batch.input_ids.where(batch.attention_mask.bool(), torch.tensor(1));  // RoBERTa pads with id 1
+    for (const model of [roberta, reluBert]) {
+      model.eval();
+      const eager = eagerOnly(() => torch.noGrad(() => model.forward(batch).logits));
+      const { value, fused } = traced(() => torch.inferenceMode(() => model.forward(batch).logits.clone()));
+      assert.ok(fused, model.constructor.name);
+      assert.ok(maxDiff(value, eager) < 1e-5, `${model.constructor.name}: max |Δ| ${maxDiff(value, eager)}`);
+    }
+  });
+
+  it('does not run where it would compute something else: training, gradients, outputs asked of the layers, LoRA, gelu_new', () => {
+    torch.manualSeed(4);
+    const batch = paddedBatch();
+    const model = BertForSequenceClassification.fromConfig(bertConfig());
+    model.train();
+    assert.equal(traced(() => torch.noGrad(() => model.forward(batch))).fused, false, 'training mode');
+    model.eval();
+    assert.equal(traced(() => model.forward(batch)).fused, false, 'gradients enabled');
+    assert.equal(traced(() => torch.noGrad(() => model.forward({ ...batch, output_hidden_states: true }))).fused, false, 'hidden states');
+    assert.equal(traced(() => torch.noGrad(() => model.forward({ ...batch, output_attentions: true }))).fused, false, 'attentions');
+    const gelu = BertForSequenceClassification.fromConfig(bertConfig({ hiddenAct: 'gelu_new' }));
+    gelu.eval();
+    assert.equal(traced(() => torch.noGrad(() => gelu.forward(batch))).fused, false, 'gelu_new');
+
+    // LoRA adds B·A·x to query and value: the fused kernel would drop it
+    const peft = getPeftModel(model, new LoraConfig({ r: 2, loraAlpha: 4, targetModules: ['query', 'value'], initLoraWeights: false }));
+    peft.eval();
+    const { value, fused } = traced(() => torch.noGrad(() => peft.forward(batch).logits));
+    assert.equal(fused, false, 'LoRA');
+    assert.ok(maxDiff(value, eagerOnly(() => torch.noGrad(() => peft.forward(batch).logits))) === 0);
+  });
+});
