@@ -61,7 +61,7 @@ for (let r = 0; r < repeats; r++) {
   const setup = join(outputDir, 'peer-setup.json');
   writeFileSync(setup, JSON.stringify({
     model: 'sentence-transformers/all-MiniLM-L6-v2', splits: data,
-    hyperparameters: { epochs: a.num_train_epochs, batch_size: a.per_device_train_batch_size, eval_batch_size: a.per_device_eval_batch_size, lr: a.learning_rate, warmup_ratio: a.warmup_ratio, weight_decay: a.weight_decay, max_steps: a.max_steps, group_by_length: a.group_by_length },
+    hyperparameters: { epochs: a.num_train_epochs, batch_size: a.per_device_train_batch_size, eval_batch_size: a.per_device_eval_batch_size, lr: a.learning_rate, warmup_ratio: a.warmup_ratio, weight_decay: a.weight_decay, max_steps: a.max_steps, group_by_length: a.group_by_length, label_smoothing_factor: a.label_smoothing_factor },
   }));
   const t = performance.now();
   const peer = JSON.parse(run(python, [join(root, 'bench/peers/main_job.py'), setup, String(threads)]).trim().split('\n').at(-1)!);

@@ -69,7 +69,8 @@ console.log(modelNameOrPath ? `model: ${modelNameOrPath} (pretrained) + a new cl
 const outputDir = flags.outputDir ?? join(here, 'output/quickstart');
 const args = new TrainingArguments({
   outputDir, numTrainEpochs: modelNameOrPath ? 2 : 3, perDeviceTrainBatchSize: 32, perDeviceEvalBatchSize: 64,
-  learningRate: modelNameOrPath ? 8e-5 : 1e-3, warmupRatio: 0.1, weightDecay: 0.01, evalStrategy: 'epoch', saveStrategy: 'epoch',
+  learningRate: modelNameOrPath ? 8e-5 : 1e-3, warmupRatio: 0.1, weightDecay: 0.01, labelSmoothingFactor: modelNameOrPath ? 0.1 : 0,
+  evalStrategy: 'epoch', saveStrategy: 'epoch',
   groupByLength: true, saveTotalLimit: 1, loadBestModelAtEnd: true, metricForBestModel: 'accuracy', loggingSteps: 25, reportTo: ['jsonl'], overwriteOutputDir: true, ...flags,
 });
 const metric = evaluate.load('glue', 'sst2');

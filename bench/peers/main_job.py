@@ -42,6 +42,7 @@ def main():
     args = TrainingArguments(output_dir=tempfile.mkdtemp(prefix='finetune-bench-hf-'), num_train_epochs=hp['epochs'], max_steps=hp['max_steps'],
                              per_device_train_batch_size=hp['batch_size'], per_device_eval_batch_size=hp['eval_batch_size'],
                              learning_rate=hp['lr'], warmup_steps=hp['warmup_ratio'], weight_decay=hp['weight_decay'],
+                             label_smoothing_factor=hp.get('label_smoothing_factor') or 0.0,
                              eval_strategy='epoch', save_strategy='epoch', save_total_limit=1, load_best_model_at_end=True,
                              metric_for_best_model='accuracy', train_sampling_strategy='group_by_length' if hp['group_by_length'] else 'random', logging_steps=25, report_to='none', disable_tqdm=True,
                              use_cpu=True, seed=42, dataloader_num_workers=0)

@@ -1,4 +1,4 @@
-// Evaluation through libtorch's fused encoder-layer kernel (src/models/bert/fused_encoder.ts):
+// Evaluation through libtorch's fused encoder-layer kernel (src/models/fused_encoder.ts):
 // where it runs it gives the eager layers' results (the eager layers match transformers, see
 // fixture-parity and minilm tests), and where it would compute something else (training,
 // gradients, hidden states or attentions asked for, a LoRA-wrapped Linear, an activation it
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
-  BertConfig, BertForSequenceClassification, BertModel, LoraConfig, RobertaConfig, RobertaForSequenceClassification, getPeftModel, torch,
+  BertConfig, BertForSequenceClassification, BertModel, DistilBertConfig, DistilBertForSequenceClassification, LoraConfig, RobertaConfig, RobertaForSequenceClassification, getPeftModel, torch,
 } from '../../src/index.js';
 import type { Tensor } from '../../src/engine/tensor.js';
 
@@ -86,15 +86,18 @@ describe('the fused encoder path (evaluation)', () => {
     }
   });
 
-  it('RoBERTa classification and a relu BERT take it as well', () => {
+  it('RoBERTa and DistilBERT classification and a relu BERT take it as well', () => {
     torch.manualSeed(3);
     const roberta = RobertaForSequenceClassification.fromConfig(new RobertaConfig({
       vocabSize: 120, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 64, maxPositionEmbeddings: 42,
     }));
     const reluBert = BertForSequenceClassification.fromConfig(bertConfig({ hiddenAct: 'relu' }));
+    const distilbert = DistilBertForSequenceClassification.fromConfig(new DistilBertConfig({
+      vocabSize: 120, dim: 32, nLayers: 2, nHeads: 4, hiddenDim: 64, maxPositionEmbeddings: 40,
+    }));
     const batch = paddedBatch();
     batch.input_ids = batch.input_ids.where(batch.attention_mask.bool(), torch.tensor(1));  // RoBERTa pads with id 1
-    for (const model of [roberta, reluBert]) {
+    for (const model of [roberta, reluBert, distilbert]) {
       model.eval();
       const eager = eagerOnly(() => torch.noGrad(() => model.forward(batch).logits));
       const { value, fused } = traced(() => torch.inferenceMode(() => model.forward(batch).logits.clone()));

@@ -11,7 +11,8 @@ import { Dropout, Embedding, LayerNorm, Linear, Tanh } from '../../nn/layers.js'
 import { getActivation } from '../activations.js';
 import { multiHeadAttention } from '../attention.js';
 import { initNormalWeights } from '../initialization.js';
-import { fusedEncoderForward } from './fused_encoder.js';
+import { fusedEncoderForward } from '../fused_encoder.js';
+import type { FusableLayer } from '../fused_encoder.js';
 import { extendedAttentionMask, readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
 import { LayerStack, embed } from '../modeling_layers.js';
@@ -169,6 +170,15 @@ function stockLayers(encoder: BertEncoder): boolean {
     l.intermediate.constructor === BertIntermediate && l.output.constructor === BertOutput);
 }
 
+/** A BertLayer's modules as the fused kernel reads them. */
+function fusableLayer(l: BertLayer): FusableLayer {
+  const { self, output } = l.attention;
+  return {
+    query: self.query, key: self.key, value: self.value, attentionOutput: output.dense, attentionNorm: output.LayerNorm,
+    intermediate: l.intermediate.dense, output: l.output.dense, outputNorm: l.output.LayerNorm, training: l.training,
+  };
+}
+
 /** The layer stack (encoder.layer.N). */
 export class BertEncoder extends LayerStack<BertLayer> {
   constructor(config: BertConfig) {
@@ -237,7 +247,7 @@ export class BertModel extends BertPreTrainedModel {
         hiddenStates: x.outputHiddenStates ?? this.config.outputHiddenStates,
         attentions: x.outputAttentions ?? this.config.outputAttentions,
       };
-      const fused = stockLayers(this.encoder) && fusedEncoderForward([...this.encoder.layer], embeddingOutput, x.attentionMask, this.config, want, options.firstTokenOnly ?? false);
+      const fused = stockLayers(this.encoder) && fusedEncoderForward([...this.encoder.layer].map(fusableLayer), embeddingOutput, x.attentionMask, this.config, want, options.firstTokenOnly ?? false);
       // no mask means attend everywhere: adding zeros would change nothing, so none is built
       const out: BaseModelOutput = fused
         ? { lastHiddenState: fused }

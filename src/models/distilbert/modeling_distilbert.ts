@@ -8,6 +8,8 @@ import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../../nn/module.js';
 import { Dropout, Embedding, LayerNorm, Linear } from '../../nn/layers.js';
 import { getActivation } from '../activations.js';
+import { fusedEncoderForward } from '../fused_encoder.js';
+import type { FusableLayer } from '../fused_encoder.js';
 import { multiHeadAttention } from '../attention.js';
 import { initNormalWeights } from '../initialization.js';
 import { extendedAttentionMask, readInputs } from '../model_inputs.js';
@@ -130,6 +132,19 @@ export class TransformerBlock extends Module {
   }
 }
 
+/** True when every block is DistilBERT's own arrangement of modules, which the fused kernel computes. */
+function stockBlocks(transformer: Transformer): boolean {
+  return [...transformer.layer].every((b) => b.constructor === TransformerBlock && b.attention.constructor === MultiHeadSelfAttention && b.ffn.constructor === FFN);
+}
+
+/** A TransformerBlock's modules as the fused kernel reads them. */
+function fusableBlock(b: TransformerBlock): FusableLayer {
+  return {
+    query: b.attention.q_lin, key: b.attention.k_lin, value: b.attention.v_lin, attentionOutput: b.attention.out_lin, attentionNorm: b.sa_layer_norm,
+    intermediate: b.ffn.lin1, output: b.ffn.lin2, outputNorm: b.output_layer_norm, training: b.training,
+  };
+}
+
 /** The layer stack (transformer.layer.N). */
 export class Transformer extends LayerStack<TransformerBlock> {
   constructor(config: DistilBertConfig) {
@@ -169,14 +184,20 @@ export class DistilBertModel extends DistilBertPreTrainedModel {
     return torch.tidy(() => this.run(readInputs(inputs, this)));
   }
 
-  run(x: ReadInputs): BaseModelOutput {
+  /** firstTokenOnly: the caller reads only the first token's state (see BertModel.run). */
+  run(x: ReadInputs, options: { firstTokenOnly?: boolean } = {}): BaseModelOutput {
     return torch.tidy(() => {
       const hidden = this.embeddings.forward(x.inputIds);
-      const mask = x.attentionMask ? extendedAttentionMask(x.attentionMask, hidden.dtype) : null;
-      return this.transformer.forward(hidden, mask, {
+      const want = {
         hiddenStates: x.outputHiddenStates ?? this.config.outputHiddenStates,
         attentions: x.outputAttentions ?? this.config.outputAttentions,
-      });
+      };
+      const { nHeads, activation } = this.config;
+      const fused = stockBlocks(this.transformer) && fusedEncoderForward([...this.transformer.layer].map(fusableBlock), hidden, x.attentionMask,
+        { numAttentionHeads: nHeads, layerNormEps: 1e-12, hiddenAct: activation }, want, options.firstTokenOnly ?? false);
+      if (fused) return { lastHiddenState: fused };
+      const mask = x.attentionMask ? extendedAttentionMask(x.attentionMask, hidden.dtype) : null;
+      return this.transformer.forward(hidden, mask, want);
     });
   }
 }
@@ -200,7 +221,7 @@ export class DistilBertForSequenceClassification extends DistilBertPreTrainedMod
 
   forward<I extends ModelInputs | Tensor>(inputs: I): SequenceClassifierOutputFor<I> {
     return classifySequences(this, inputs, (x) => {
-      const out = this.distilbert.run(x);
+      const out = this.distilbert.run(x, { firstTokenOnly: true });
       const pooled = this.pre_classifier.forward(out.lastHiddenState.select(1, 0)).relu();
       return [this.classifier.forward(this.dropout.forward(pooled)), out];
     });

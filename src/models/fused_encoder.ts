@@ -1,4 +1,4 @@
-// Inference for BERT's layer stack through libtorch's fused encoder-layer kernel
+// Inference for BERT's (and DistilBERT's) layer stack through libtorch's fused encoder-layer kernel
 // (_transformer_encoder_layer_fwd: the kernel behind nn.TransformerEncoderLayer's fast path, and
 // what BetterTransformer ran for BERT). Per layer it makes one QKV product instead of three,
 // runs multi-head attention natively, and fuses bias and activation; for sequence
@@ -7,19 +7,25 @@
 // where it computes the same function (evaluation, no gradients, float32 on the CPU, the
 // stock BERT modules, nothing asked of the layers but their output) and the tests hold it to
 // the eager result.
-import { isAutocastEnabled } from '../../engine/autocast.js';
-import { isGradEnabled } from '../../engine/autograd.js';
-import { N } from '../../engine/native.js';
-import type { Tensor } from '../../engine/tensor.js';
-import { LayerNorm, Linear } from '../../nn/layers.js';
-import type { Module } from '../../nn/module.js';
-import type { KeepOutputs } from '../modeling_layers.js';
+import { isAutocastEnabled } from '../engine/autocast.js';
+import { isGradEnabled } from '../engine/autograd.js';
+import { N } from '../engine/native.js';
+import type { Tensor } from '../engine/tensor.js';
+import { LayerNorm, Linear } from '../nn/layers.js';
+import type { Module } from '../nn/module.js';
+import type { KeepOutputs } from './modeling_layers.js';
 
-/** The modules of one BERT layer the fused kernel reads, in the order it takes their weights. */
+/**
+ * The modules of one post-norm encoder layer the fused kernel reads: LayerNorm(x + attention
+ * output) → LayerNorm(· + output(activation(intermediate(·)))). BERT's and DistilBERT's layers
+ * are this arrangement under different names.
+ */
 export interface FusableLayer {
-  attention: { self: { query: Module; key: Module; value: Module }; output: { dense: Module; LayerNorm: Module } };
-  intermediate: { dense: Module };
-  output: { dense: Module; LayerNorm: Module };
+  query: Module; key: Module; value: Module;
+  attentionOutput: Module; attentionNorm: Module;
+  intermediate: Module; output: Module; outputNorm: Module;
+  /** Whether the layer is in training mode (dropout on): then only the eager layer runs. */
+  training: boolean;
 }
 
 const GELU_FLAG: Record<string, boolean> = { gelu: true, relu: false };
@@ -35,9 +41,8 @@ function fusedEncoderAllowed(): boolean {
  * modules compute something else, so only the eager layers may run them.
  */
 function layerWeights(layer: FusableLayer): Tensor[] | null {
-  const { query, key, value } = layer.attention.self;
-  const linears = [query, key, value, layer.attention.output.dense, layer.intermediate.dense, layer.output.dense];
-  const norms = [layer.attention.output.LayerNorm, layer.output.LayerNorm];
+  const linears = [layer.query, layer.key, layer.value, layer.attentionOutput, layer.intermediate, layer.output];
+  const norms = [layer.attentionNorm, layer.outputNorm];
   if (!linears.every((m) => m.constructor === Linear && (m as Linear).bias)) return null;
   if (!norms.every((m) => m.constructor === LayerNorm && (m as LayerNorm).weight && (m as LayerNorm).bias)) return null;
   const [q, k, v, attnOut, inter, out] = linears as Linear[];
@@ -60,7 +65,7 @@ export interface FusedEncoderConfig {
  * (then the caller runs the eager layers). attentionMask is the model's [batch, seq] 1/0 mask;
  * dropPadding lets padding positions come back as zeros (callers that read only real tokens).
  */
-export function fusedEncoderForward(layers: readonly (Module & FusableLayer)[], hidden: Tensor, attentionMask: Tensor | null,
+export function fusedEncoderForward(layers: readonly FusableLayer[], hidden: Tensor, attentionMask: Tensor | null,
   config: FusedEncoderConfig, want: KeepOutputs, dropPadding: boolean): Tensor | null {
   const gelu = GELU_FLAG[config.hiddenAct];
   if (gelu === undefined || want.hiddenStates || want.attentions || !fusedEncoderAllowed()) return null;
