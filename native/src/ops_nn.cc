@@ -77,9 +77,10 @@ bool rightPaddedRows(const at::Tensor& paddingMask) {
 //  heads, eps, gelu, dropPadding) -> hidden after every layer. A stack of post-norm encoder
 // layers (BERT's) through libtorch's fused inference kernel, _transformer_encoder_layer_fwd (what
 // nn.TransformerEncoderLayer's fast path runs): one QKV product, native multi-head attention,
-// fused bias/activation. weights holds 16 tensors per layer, in the order of BERT's modules:
-// query, key, value weights, then their biases; attention output weight, bias, its LayerNorm's
-// weight, bias; intermediate weight, bias; output weight, bias, its LayerNorm's weight, bias.
+// fused bias/activation. weights holds 12 tensors per layer, in the order of BERT's modules:
+// the query, key and value weights stacked [3E, E] and their biases [3E]; attention output
+// weight, bias, its LayerNorm's weight, bias; intermediate weight, bias; output weight, bias,
+// its LayerNorm's weight, bias.
 // With dropPadding and right-padded rows the layers run on a nested tensor of the real tokens
 // only and padding positions come back as zeros; otherwise they are computed as the eager
 // layers compute them.
@@ -91,21 +92,20 @@ at::Tensor fusedEncoderLayers(Args& a) {
   double eps = a.number(4);
   bool gelu = a.boolean(5, true);
   if (hidden.dim() != 3) throw ArgError("fusedEncoderLayers: hidden states must be [batch, seq, embed], got " + std::to_string(hidden.dim()) + " dimensions");
-  if (w.empty() || w.size() % 16 != 0) throw ArgError("fusedEncoderLayers: expected 16 weight tensors per layer, got " + std::to_string(w.size()));
+  if (w.empty() || w.size() % 12 != 0) throw ArgError("fusedEncoderLayers: expected 12 weight tensors per layer, got " + std::to_string(w.size()));
   if (padding && (padding->scalar_type() != at::kBool || padding->dim() != 2 || padding->size(0) != hidden.size(0) || padding->size(1) != hidden.size(1))) {
     throw ArgError("fusedEncoderLayers: the padding mask must be bool [batch, seq] matching the hidden states");
   }
+  if (padding && !padding->any().item<bool>()) padding = c10::nullopt;  // nothing to mask or skip
   const int64_t embed = hidden.size(2);
   const bool nested = padding && a.boolean(6, false) && rightPaddedRows(*padding);
   at::Tensor x = nested ? nestedFromPaddingMask(hidden, *padding) : hidden;
   c10::optional<at::Tensor> mask = nested ? c10::nullopt : padding;
   c10::optional<int64_t> maskType = mask ? c10::optional<int64_t>(1) : c10::nullopt;  // 1: key padding [batch, seq]
-  for (size_t i = 0; i < w.size(); i += 16) {
+  for (size_t i = 0; i < w.size(); i += 12) {
     const at::Tensor* l = &w[i];
-    at::Tensor qkvWeight = at::cat({l[0], l[1], l[2]});
-    at::Tensor qkvBias = at::cat({l[3], l[4], l[5]});
-    x = at::_transformer_encoder_layer_fwd(x, embed, heads, qkvWeight, qkvBias, l[6], l[7], gelu, /*norm_first=*/false, eps,
-                                           l[8], l[9], l[14], l[15], l[10], l[11], l[12], l[13], mask, maskType);
+    x = at::_transformer_encoder_layer_fwd(x, embed, heads, l[0], l[1], l[2], l[3], gelu, /*norm_first=*/false, eps,
+                                           l[4], l[5], l[10], l[11], l[6], l[7], l[8], l[9], mask, maskType);
   }
   return nested ? x.to_padded_tensor(0.0, hidden.sizes()) : x;
 }

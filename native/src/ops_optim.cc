@@ -110,6 +110,10 @@ void adamFused(at::Tensor& param, const at::Tensor& gradT, at::Tensor& expAvg, a
   at::parallel_for(0, param.numel(), 16384, [&](int64_t begin, int64_t end) {
     adamChunk(p + begin, g + begin, m + begin, v + begin, vmax ? vmax + begin : nullptr, end - begin, k, mode);
   });
+  // written through raw pointers, so counted here as ATen's in-place ops count themselves:
+  // autograd's saved-tensor checks and caches keyed on _version see the update
+  for (at::Tensor* t : {&param, &expAvg, &expAvgSq}) t->unsafeGetTensorImpl()->bump_version();
+  if (maxSq) maxSq->unsafeGetTensorImpl()->bump_version();
 }
 
 void adamOps(at::Tensor& param, at::Tensor grad, at::Tensor& expAvg, at::Tensor& expAvgSq, at::Tensor* maxSq,

@@ -376,6 +376,12 @@ const OpTable table({
        return None{};
      }},
     {"isInference", [](Args& a) -> Result { return a.tensor(0).is_inference(); }},
+    // Tensor._version: how many in-place updates the tensor has seen (-1 for inference tensors,
+    // which keep no count), for caches derived from a tensor's values
+    {"tensorVersion", [](Args& a) -> Result {
+       const at::Tensor& t = a.tensor(0);
+       return static_cast<double>(t.is_inference() ? -1 : t._version());
+     }},
     // ---- autocast: (deviceType) -> [enabled, dtype]; set: (deviceType, enabled, dtype)
     {"getAutocast", [](Args& a) -> Result {
        bool cuda = cudaDeviceType(a, 0);

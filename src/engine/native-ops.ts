@@ -276,6 +276,7 @@ export interface NativeOps {
   /** Closes the innermost guard enterInferenceMode opened. */
   exitInferenceMode(): void;
   isInference(self: Tensor): boolean;
+  tensorVersion(self: Tensor): number;
   getAutocast(deviceType: 'cpu' | 'cuda'): [enabled: boolean, dtype: DType];
   setAutocast(deviceType: 'cpu' | 'cuda', enabled: boolean, dtype: DType): void;
   autocastIncrementNesting(): number;

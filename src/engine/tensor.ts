@@ -85,6 +85,10 @@ export class Tensor extends N.TensorBase {
   isInference(): boolean {
     return N.isInference(this);
   }
+  /** Tensor._version: the count of in-place updates to its data (-1 for inference tensors, which keep none). */
+  get _version(): number {
+    return N.tensorVersion(this);
+  }
   /** The name of the autograd node that made this tensor (`AddBackward0`), or null for leaves. */
   get gradFn(): string | null {
     return N.gradFn(this);

@@ -9,7 +9,9 @@
 // the eager result.
 import { isAutocastEnabled } from '../engine/autocast.js';
 import { isGradEnabled } from '../engine/autograd.js';
+import { cat } from '../engine/ops.js';
 import { N } from '../engine/native.js';
+import { keep } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { LayerNorm, Linear } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
@@ -36,7 +38,36 @@ function fusedEncoderAllowed(): boolean {
 }
 
 /**
- * The 16 weights per layer the native op takes, or null when a layer is not the stock
+ * The query, key and value weights stacked as the kernel takes them ([3E, E] and [3E]), kept
+ * from one forward to the next while the six source tensors are the same objects at the same
+ * versions (every in-place update, the optimizer's included, bumps a tensor's version).
+ */
+interface StackedQkv { sources: Tensor[]; versions: number[]; weight: Tensor; bias: Tensor }
+const stackedQkv = new WeakMap<Module, StackedQkv>();
+
+function stackQkv(q: Linear, k: Linear, v: Linear): [Tensor, Tensor] {
+  const sources = [q.weight, k.weight, v.weight, q.bias!, k.bias!, v.bias!];
+  const versions = sources.map((t) => N.tensorVersion(t));
+  const held = stackedQkv.get(q);
+  if (held && versions.every((n, i) => n >= 0 && n === held.versions[i] && sources[i] === held.sources[i])) return [held.weight, held.bias];
+  dropStackedQkv(q);
+  const weight = keep(cat(sources.slice(0, 3)));
+  const bias = keep(cat(sources.slice(3)));
+  // inference tensors keep no version count: stacked anew on every call instead of kept
+  if (versions.every((n) => n >= 0)) stackedQkv.set(q, { sources, versions, weight, bias });
+  return [weight, bias];
+}
+
+function dropStackedQkv(query: Module): void {
+  const held = stackedQkv.get(query);
+  if (!held) return;
+  stackedQkv.delete(query);
+  held.weight.dispose();
+  held.bias.dispose();
+}
+
+/**
+ * The 12 weights per layer the native op takes, or null when a layer is not the stock
  * arrangement (a LoRA-wrapped or otherwise replaced Linear, a subclassed LayerNorm): those
  * modules compute something else, so only the eager layers may run them.
  */
@@ -48,8 +79,7 @@ function layerWeights(layer: FusableLayer): Tensor[] | null {
   const [q, k, v, attnOut, inter, out] = linears as Linear[];
   const [attnNorm, outNorm] = norms as LayerNorm[];
   return [
-    q.weight, k.weight, v.weight, q.bias!, k.bias!, v.bias!,
-    attnOut.weight, attnOut.bias!, attnNorm.weight!, attnNorm.bias!,
+    ...stackQkv(q, k, v), attnOut.weight, attnOut.bias!, attnNorm.weight!, attnNorm.bias!,
     inter.weight, inter.bias!, out.weight, out.bias!, outNorm.weight!, outNorm.bias!,
   ];
 }
@@ -70,7 +100,11 @@ export function fusedEncoderForward(layers: readonly FusableLayer[], hidden: Ten
   const gelu = GELU_FLAG[config.hiddenAct];
   if (gelu === undefined || want.hiddenStates || want.attentions || !fusedEncoderAllowed()) return null;
   if (isGradEnabled() || isAutocastEnabled('cpu') || hidden.dtype !== 'float32' || hidden.device !== 'cpu') return null;
-  if (layers.some((l) => l.training)) return null;
+  if (layers.some((l) => l.training)) {
+    // training changes the weights at every step: the stacked copies would only hold memory
+    for (const l of layers) dropStackedQkv(l.query);
+    return null;
+  }
   const weights: Tensor[] = [];
   for (const layer of layers) {
     const w = layerWeights(layer);

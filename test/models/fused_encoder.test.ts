@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
-  BertConfig, BertForSequenceClassification, BertModel, DistilBertConfig, DistilBertForSequenceClassification, LoraConfig, RobertaConfig, RobertaForSequenceClassification, getPeftModel, torch,
+  BertConfig, BertForSequenceClassification, BertModel, DistilBertConfig, DistilBertForSequenceClassification, LoraConfig, RobertaConfig, RobertaForSequenceClassification, getPeftModel, optim, torch,
 } from '../../src/index.js';
 import type { Tensor } from '../../src/engine/tensor.js';
 
@@ -104,6 +104,34 @@ describe('the fused encoder path (evaluation)', () => {
       assert.ok(fused, model.constructor.name);
       assert.ok(maxDiff(value, eager) < 1e-5, `${model.constructor.name}: max |Δ| ${maxDiff(value, eager)}`);
     }
+  });
+
+  it('sees every weight update: an AdamW step (a raw-pointer kernel) and an in-place edit between two evaluations', () => {
+    torch.manualSeed(5);
+    const model = BertForSequenceClassification.fromConfig(bertConfig());
+    const opt = new optim.AdamW(model.parameters(), { lr: 1e-2 });
+    const batch = paddedBatch();
+    const evaluate = () => {
+      model.eval();
+      const fused = torch.inferenceMode(() => model.forward(batch).logits.clone());
+      const eager = eagerOnly(() => torch.noGrad(() => model.forward(batch).logits));
+      assert.ok(maxDiff(fused, eager) < 1e-5, `max |Δ| ${maxDiff(fused, eager)}`);
+      return fused;
+    };
+    const first = evaluate();
+    const query = model.bert.encoder.layer.get(0).attention.self.query.weight;
+    const version = query._version;
+    model.train();
+    torch.tidy(() => {
+      model.forward({ ...batch, labels: torch.tensor([0, 1, 1]) }).loss!.backward();
+      opt.step();
+      opt.zeroGrad();
+    });
+    assert.ok(query._version > version, 'the fused AdamW kernel counts its update');
+    const second = evaluate();
+    assert.ok(maxDiff(first, second) > 1e-4, 'the step changed the logits');
+    torch.noGrad(() => model.bert.encoder.layer.get(1).attention.self.value.bias!.add_(0.5));
+    assert.ok(maxDiff(second, evaluate()) > 1e-4, 'the in-place edit changed the logits');
   });
 
   it('does not run where it would compute something else: training, gradients, outputs asked of the layers, LoRA, gelu_new', () => {
