@@ -134,6 +134,9 @@ const OpTable table({
     {"uniform_", [](Args& a) -> Result { a.tensor(0).uniform_(a.number(1, 0), a.number(2, 1)); return None{}; }},
     {"normal_", [](Args& a) -> Result { a.tensor(0).normal_(a.number(1, 0), a.number(2, 1)); return None{}; }},
     {"bernoulli_", [](Args& a) -> Result { a.tensor(0).bernoulli_(a.number(1, 0.5)); return None{}; }},
+    // Tensor.random_(): integers over the dtype's range, as torch.utils.data's DataLoader draws
+    // its base seed (torch.empty((), dtype=torch.int64).random_())
+    {"random_", [](Args& a) -> Result { a.tensor(0).random_(); return None{}; }},
 });
 
 }  // namespace

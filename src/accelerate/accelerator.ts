@@ -12,13 +12,16 @@ import { join } from 'node:path';
 import { DataLoader } from '../data/dataloader.js';
 import type { DistributedDataParallelOptions } from '../distributed/ddp.js';
 import { cpuCapabilities, slowBf16Explanation, type CpuCapabilities } from '../engine/cpu.js';
+import { keep } from '../engine/scope.js';
 import * as torch from '../engine/torch.js';
 import type { Tensor } from '../engine/tensor.js';
 import { Module } from '../nn/module.js';
 import { clipGradNorm_ } from '../nn/utils.js';
 import type { Optimizer, ParamGroup } from '../optim/optimizer.js';
 import type { LambdaLR } from '../optim/schedulers.js';
-import { loadOptimizer, loadRngState, loadScheduler, OPTIMIZER_META, rngFileName, saveOptimizer, saveRngState, saveScheduler, SCHEDULER_FILE } from './checkpointing.js';
+import {
+  epochStartRngFileName, loadOptimizer, loadRngState, loadScheduler, OPTIMIZER_META, rngFileName, saveOptimizer, saveRngState, saveScheduler, SCHEDULER_FILE,
+} from './checkpointing.js';
 import { processStateFromEnvironment, type DistributedType, type ProcessState } from './state.js';
 
 export type MixedPrecision = 'no' | 'fp16' | 'bf16';
@@ -68,6 +71,7 @@ export class Accelerator {
   readonly gradientState: GradientState = { syncGradients: true, stepsSinceSync: 0 };
   readonly state: ProcessState;
   private readonly ddpOptions: DistributedDataParallelOptions;
+  private epochStartRng: Tensor | null = null;
   protected readonly prepared: { models: Module[]; optimizers: Optimizer<ParamGroup>[]; schedulers: LambdaLR[] } = { models: [], optimizers: [], schedulers: [] };
 
   constructor(options: AcceleratorOptions = {}) {
@@ -239,7 +243,21 @@ export class Accelerator {
       if (optimizer) saveOptimizer(optimizer, dir);
       if (scheduler) saveScheduler(scheduler, dir);
     }
-    if (parts.rng !== false) saveRngState(join(dir, rngFileName(this.processIndex, this.numProcesses)));
+    if (parts.rng !== false) {
+      saveRngState(join(dir, rngFileName(this.processIndex, this.numProcesses)));
+      if (this.epochStartRng) saveRngState(join(dir, epochStartRngFileName(this.processIndex, this.numProcesses)), this.epochStartRng);
+    }
+  }
+
+  /** Records the generator's state as an epoch begins, for saveState (see epochStartRngFileName). */
+  markEpochStart(): void {
+    this.epochStartRng?.dispose();
+    this.epochStartRng = keep(torch.getRngState());
+  }
+
+  /** Sets the generator to the state of the checkpoint's epoch start; false when the file is absent. */
+  loadEpochStartRng(dir: string): boolean {
+    return loadRngState(join(dir, epochStartRngFileName(this.processIndex, this.numProcesses)));
   }
 
   /** Restores what saveState wrote; a missing RNG file only warns, as transformers does. */

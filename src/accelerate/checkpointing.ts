@@ -55,13 +55,22 @@ export function loadScheduler(scheduler: LambdaLR, dir: string): void {
   scheduler.loadStateDict(JSON.parse(readFileSync(join(dir, SCHEDULER_FILE), 'utf8')));
 }
 
-export function saveRngState(file: string): void {
-  const rng = torch.getRngState();
+/** The generator's state now, or the given one, as transformers' rng_state file holds it (`cpu`). */
+export function saveRngState(file: string, state?: Tensor): void {
+  const rng = state ?? torch.getRngState();
   try {
     torch.saveSafetensors(file, { cpu: rng }, { format: 'pt' });
   } finally {
-    rng.dispose();
+    if (!state) rng.dispose();
   }
+}
+
+/**
+ * The generator's state when the current epoch began, beside rng_state: from it a resumed run
+ * draws the epoch's batch order again (finetune's addition; transformers' checkpoints lack it).
+ */
+export function epochStartRngFileName(processIndex: number, numProcesses: number): string {
+  return `epoch_start_${rngFileName(processIndex, numProcesses)}`;
 }
 
 /** Restores the generator so dropout and shuffling continue as in the uninterrupted run; false when the file is absent. */

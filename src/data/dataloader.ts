@@ -2,6 +2,7 @@
 // Iterate with `for (const batch of loader)` (synchronous collate functions) or
 // `for await (const batch of loader)` (any collate function, including async ones).
 import { Dataset, type Row } from '../datasets/dataset.js';
+import { empty } from '../engine/factories.js';
 import { defaultDataCollator } from './collators.js';
 import { Dataset as MapDataset, lengthOf, pythonStyleDatasetError } from './dataset.js';
 import { BatchSampler, RandomSampler, SequentialSampler, type Sampler } from './samplers.js';
@@ -83,8 +84,14 @@ export class DataLoader<B = ReturnType<typeof defaultDataCollator>> {
     });
   }
 
+  /** One pass's batches of indices, after the base-seed draw every PyTorch iteration makes. */
+  *batchIndices(): Generator<number[]> {
+    drawBaseSeed();
+    yield* this.batchSampler;
+  }
+
   *[Symbol.iterator](): Iterator<B> {
-    for (const indices of this.batchSampler) {
+    for (const indices of this.batchIndices()) {
       const batch = this.collateFn(this.fetch(indices));
       if (batch instanceof Promise) throw new TypeError('DataLoader: the collate function is async; iterate with `for await`');
       yield batch;
@@ -92,6 +99,17 @@ export class DataLoader<B = ReturnType<typeof defaultDataCollator>> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
-    for (const indices of this.batchSampler) yield await this.collateFn(this.fetch(indices));
+    for (const indices of this.batchIndices()) yield await this.collateFn(this.fetch(indices));
   }
+}
+
+/**
+ * torch.utils.data's iterator draws a base seed (for its workers) from the global generator
+ * before the sampler runs; drawn here too, so that a sampler, dropout or anything after the
+ * iteration starts draws the numbers it draws in PyTorch.
+ */
+function drawBaseSeed(): void {
+  const seed = empty([], { dtype: 'int64' });
+  seed.random_();
+  seed.dispose();
 }

@@ -2,6 +2,7 @@
 // Random orders come from a seed and the epoch number, so each epoch differs and any epoch
 // can be reproduced on its own (after resuming, or on another data-parallel rank).
 import { Generator } from '../datasets/random.js';
+import { randperm } from '../engine/factories.js';
 
 export interface Sized {
   readonly length: number;
@@ -17,6 +18,15 @@ function sizeOf(data: Sized | number): number {
   const n = typeof data === 'number' ? data : data.length;
   if (!Number.isInteger(n) || n < 0) throw new TypeError('sampler: the data source must have a length');
   return n;
+}
+
+function torchPermutation(n: number): number[] {
+  const perm = randperm(n);
+  try {
+    return Array.from(perm.data() as BigInt64Array, Number);
+  } finally {
+    perm.dispose();
+  }
 }
 
 /** Seeds for epochs: epoch e of seed s uses a generator seeded from (s, e). */
@@ -96,6 +106,11 @@ export interface LengthGroupedSamplerOptions {
   lengths?: ArrayLike<number>;
   dataset?: { column(name: string): unknown; columnNames: string[] };
   modelInputName?: string;
+  /**
+   * Seeds this sampler's own generator (a new order each epoch). Left out, the order comes
+   * from torch's global generator (torch.randperm), as Hugging Face's sampler without a
+   * generator, which is how its Trainer builds it: the same seed then gives the same batches.
+   */
   seed?: number;
 }
 
@@ -106,8 +121,11 @@ export interface LengthGroupedSamplerOptions {
 export class LengthGroupedSampler extends EpochSeeded implements Sampler {
   readonly lengths: number[];
 
+  private readonly ownGenerator: boolean;
+
   constructor(readonly batchSize: number, options: LengthGroupedSamplerOptions) {
     super(options.seed);
+    this.ownGenerator = options.seed !== undefined;
     if (options.lengths) this.lengths = Array.from(options.lengths);
     else if (options.dataset) {
       const name = options.modelInputName ?? 'input_ids';
@@ -121,14 +139,14 @@ export class LengthGroupedSampler extends EpochSeeded implements Sampler {
   get length(): number { return this.lengths.length; }
 
   *[Symbol.iterator](): Iterator<number> {
-    yield* lengthGroupedIndices(this.lengths, this.batchSize, this.nextGenerator());
+    yield* lengthGroupedIndices(this.lengths, this.batchSize, this.ownGenerator ? this.nextGenerator() : null);
   }
 }
 
-/** Hugging Face's get_length_grouped_indices. */
-export function lengthGroupedIndices(lengths: number[], batchSize: number, g: Generator, megaBatchMult?: number): number[] {
+/** Hugging Face's get_length_grouped_indices; g null: torch.randperm on the global generator. */
+export function lengthGroupedIndices(lengths: number[], batchSize: number, g: Generator | null, megaBatchMult?: number): number[] {
   const n = lengths.length;
-  const indices = Array.from(g.permutation(n));
+  const indices = g ? Array.from(g.permutation(n)) : torchPermutation(n);
   const mult = megaBatchMult ?? Math.max(1, Math.min(Math.floor(n / (batchSize * 4)), 50));
   const size = mult * batchSize;
   const megabatches: number[][] = [];

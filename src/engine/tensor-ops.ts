@@ -47,7 +47,7 @@ declare module './tensor.js' {
     maskedFill(mask: Tensor, value: Tensor | Scalar): Tensor; maskedFill_(mask: Tensor, value: Tensor | Scalar): this;
     where(condition: Tensor, other: Tensor | Scalar): Tensor;
     fill_(value: Tensor | Scalar): this; zero_(): this;
-    uniform_(from?: number, to?: number): this; normal_(mean?: number, std?: number): this; bernoulli_(p?: number): this;
+    uniform_(from?: number, to?: number): this; normal_(mean?: number, std?: number): this; bernoulli_(p?: number): this; random_(): this;
     // reductions: positional dim and keepdim as in PyTorch (x.sum(1, true))
     sum(dim?: Dims | null, keepdim?: boolean, dtype?: DType): Tensor;
     mean(dim?: Dims | null, keepdim?: boolean, dtype?: DType): Tensor;
@@ -136,7 +136,7 @@ returning(...UNARY, ...BINARY, 'silu', 'isnan', 'isinf', 'isfinite', 'gelu', 'so
   'movedim', 'narrow', 'slice', 'select', 'indexSelect', 'index', 'gather', 'scatter', 'scatterAdd', 'maskedSelect',
   'nonzero', 'split', 'chunk', 'unbind', 'tril', 'triu', 'sum', 'mean', 'prod');
 inPlace(...UNARY.map(inPlaceName), ...BINARY.map(inPlaceName), 'clamp_', 'maskedFill_', 'fill_', 'zero_',
-  'uniform_', 'normal_', 'bernoulli_', 'indexPut_', 'scatter_');
+  'uniform_', 'normal_', 'bernoulli_', 'random_', 'indexPut_', 'scatter_');
 sized('reshape', 'view', 'permute', 'expand', 'repeat', 'flip');
 
 method('where', function (condition: Tensor, other: Tensor | Scalar) { return N.where(condition, this, other); });

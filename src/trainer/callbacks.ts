@@ -193,6 +193,9 @@ export class DefaultFlowCallback extends TrainerCallback {
     if (args.saveStrategy === 'steps' && state.saveSteps > 0 && state.globalStep % state.saveSteps === 0) control.shouldSave = true;
     if (state.globalStep >= state.maxSteps) {
       control.shouldTrainingStop = true;
+      // as transformers 5: the last step is evaluated under the 'steps' strategy when it falls
+      // between two evaluation steps (not twice when it is one)
+      if (args.evalStrategy === 'steps' && state.globalStep % state.evalSteps !== 0 && args.evalDelay <= state.globalStep) control.shouldEvaluate = true;
       // the end of training is a save point for the 'steps' strategy ('epoch' saves at the epoch's end)
       if (args.saveStrategy === 'steps') control.shouldSave = true;
     }

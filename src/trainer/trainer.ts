@@ -66,6 +66,8 @@ export class Trainer<M = TrainerModel> {
   labelNames: string[];
   /** Seconds spent in forward/backward/optimizer during the last train() (bench: the rest is overhead). */
   computeSeconds = 0;
+  /** A checkpoint whose generator state the first batch of a resumed epoch restores. */
+  private rngToRestore: string | null = null;
   protected evalTable: EvalTable | null = null;
   protected lastLoggedLoss: number | null = null;
   /** FLOPs of this process since the last storeFlos(). */
@@ -309,7 +311,16 @@ export class Trainer<M = TrainerModel> {
     const interrupt = new InterruptWatch().start();
     let interrupted = false;
     try {
-      if (resume) await this.accelerator.loadState(resume, { optimizer: null, scheduler: null });
+      // Mid-epoch, as transformers: the epoch's order is drawn again, its first batches skipped,
+      // and the checkpoint's generator state restored once the first new batch is in hand.
+      // The order is drawn from the state the epoch began with when the checkpoint recorded it
+      // (finetune's checkpoints do), so a run resumed in any epoch continues the original one.
+      if (resume && start.batchesToSkip > 0) {
+        this.accelerator.loadEpochStartRng(resume);
+        this.rngToRestore = resume;
+      } else if (resume) {
+        await this.accelerator.loadState(resume, { optimizer: null, scheduler: null });
+      }
       for (let epoch = start.epochsTrained; epoch < plan.numTrainEpochs && !interrupted; epoch++) {
         interrupted = await this.trainEpoch(loader, epoch, epoch === start.epochsTrained ? start.batchesToSkip : 0, tracker, interrupt);
         if (interrupted) break;
@@ -351,8 +362,13 @@ export class Trainer<M = TrainerModel> {
     loader.setEpoch(epoch);
     this.control = await this.callbackHandler.onEpochBegin(args, this.state, this.control);
     let step = skip - 1;
+    this.accelerator.markEpochStart();
     for await (const [raw, numItemsInBatch] of withNumItemsInBatch(batchesFrom(loader, skip), gas, this.numItemsCounter())) {
       step++;
+      if (this.rngToRestore) {
+        await this.accelerator.loadState(this.rngToRestore, { optimizer: null, scheduler: null });
+        this.rngToRestore = null;
+      }
       const inputs = toDevice(raw, this.device);
       const endsGroup = (step + 1) % gas === 0 || step + 1 === batchesPerEpoch;
       if (step % gas === 0) this.control = await this.callbackHandler.onStepBegin(args, this.state, this.control);

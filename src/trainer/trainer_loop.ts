@@ -34,7 +34,7 @@ export function resumePoint(globalStep: number, plan: TrainingPlan, args: Traini
 /** The DataLoader's batches from position `skip` on (the order is the sampler's for the current epoch). */
 export async function* batchesFrom(loader: DataLoader<Record<string, unknown>>, skip: number): AsyncGenerator<Record<string, unknown>> {
   let i = 0;
-  for (const indices of loader.batchSampler) {
+  for (const indices of loader.batchIndices()) {
     if (i++ < skip) continue;
     yield (await loader.collateFn(loader.fetch(indices))) as Record<string, unknown>;
   }

@@ -53,9 +53,11 @@ export function trainSampler(ds: TrainerDataset, args: TrainingArguments): Sampl
   if (args.groupByLength) {
     if (ds instanceof Dataset) {
       const name = ds.columnNames.includes(args.lengthColumnName) ? args.lengthColumnName : null;
+      // no seed: the order comes from torch's global generator, which the Trainer seeded with
+      // args.seed, as transformers' Trainer builds its LengthGroupedSampler (data_seed unused there)
       return name
-        ? new LengthGroupedSampler(args.trainBatchSize * args.gradientAccumulationSteps, { lengths: ds.column(name) as number[], seed })
-        : new LengthGroupedSampler(args.trainBatchSize * args.gradientAccumulationSteps, { dataset: ds as never, seed });
+        ? new LengthGroupedSampler(args.trainBatchSize * args.gradientAccumulationSteps, { lengths: ds.column(name) as number[] })
+        : new LengthGroupedSampler(args.trainBatchSize * args.gradientAccumulationSteps, { dataset: ds as never });
     }
     throw new Error('groupByLength needs a Dataset with an input_ids (or length) column');
   }

@@ -22,19 +22,23 @@ const trace = (history: Record<string, number>[], after = 0) =>
   history.filter((e) => 'loss' in e && e.step > after).map((e) => [e.step, e.loss, e.grad_norm, e.learning_rate, e.epoch]);
 
 describe('Trainer resume', () => {
-  it('continues from a mid-epoch checkpoint with the uninterrupted run\'s numbers', async () => {
-    const full = await run(tmp('resume-full'), { saveStrategy: 'steps', saveSteps: 4, warmupSteps: 3 });
-    const out = tmp('resume-part');
-    await run(out, { saveStrategy: 'steps', saveSteps: 4, warmupSteps: 3, maxSteps: 14 });
-    for (const ckpt of ['checkpoint-4', 'checkpoint-8']) {
-      const step = Number(ckpt.split('-')[1]);
-      const resumed = await run(tmp('resume-again'), { saveStrategy: 'no', warmupSteps: 3 }, join(out, ckpt));
-      assert.equal(resumed.state.globalStep, 14);
-      assert.deepEqual(trace(resumed.state.logHistory, step), trace(full.state.logHistory, step), `resumed from ${ckpt}`);
-      // the history before the checkpoint comes back with it
-      assert.deepEqual(trace(resumed.state.logHistory).slice(0, step), trace(full.state.logHistory).slice(0, step));
-    }
-  });
+  // groupByLength: the order comes from torch's global generator (as transformers'), which a
+  // resumed run must set to the state its epoch began with before drawing the order again
+  for (const sampling of [{}, { groupByLength: true }]) {
+    it(`continues from a mid-epoch checkpoint with the uninterrupted run's numbers${'groupByLength' in sampling ? ' (groupByLength)' : ''}`, async () => {
+      const full = await run(tmp('resume-full'), { saveStrategy: 'steps', saveSteps: 4, warmupSteps: 3, ...sampling });
+      const out = tmp('resume-part');
+      await run(out, { saveStrategy: 'steps', saveSteps: 4, warmupSteps: 3, maxSteps: 14, ...sampling });
+      for (const ckpt of ['checkpoint-4', 'checkpoint-8']) {
+        const step = Number(ckpt.split('-')[1]);
+        const resumed = await run(tmp('resume-again'), { saveStrategy: 'no', warmupSteps: 3, ...sampling }, join(out, ckpt));
+        assert.equal(resumed.state.globalStep, 14);
+        assert.deepEqual(trace(resumed.state.logHistory, step), trace(full.state.logHistory, step), `resumed from ${ckpt}`);
+        // the history before the checkpoint comes back with it
+        assert.deepEqual(trace(resumed.state.logHistory).slice(0, step), trace(full.state.logHistory).slice(0, step));
+      }
+    });
+  }
 
   it('resumeFromCheckpoint: true picks the last checkpoint, and fails clearly when there is none', async () => {
     const out = tmp('resume-last');
