@@ -64,7 +64,7 @@ console.log(modelNameOrPath ? `model: ${modelNameOrPath} (pretrained) + a new cl
 // ---- training: defaults for the pretrained model (or the fresh small one); flags override them.
 // groupByLength batches sentences of similar length (transformers' LengthGroupedSampler): less
 // padding, about half the compute of random batches on this data. Two epochs of the pretrained
-// model keep the whole job within 10 minutes on 2 cores (298-403 s quiet, on two machines).
+// model keep the whole job within 10 minutes on 2 cores (252-403 s quiet, on two machines).
 // Label smoothing 0.1 was chosen on the validation split (README: 85.3% against 84.5% without).
 const outputDir = flags.outputDir ?? join(here, 'output/quickstart');
 const args = new TrainingArguments({
