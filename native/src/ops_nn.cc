@@ -96,7 +96,6 @@ at::Tensor fusedEncoderLayers(Args& a) {
   if (padding && (padding->scalar_type() != at::kBool || padding->dim() != 2 || padding->size(0) != hidden.size(0) || padding->size(1) != hidden.size(1))) {
     throw ArgError("fusedEncoderLayers: the padding mask must be bool [batch, seq] matching the hidden states");
   }
-  if (padding && !padding->any().item<bool>()) padding = c10::nullopt;  // nothing to mask or skip
   const int64_t embed = hidden.size(2);
   const bool nested = padding && a.boolean(6, false) && rightPaddedRows(*padding);
   at::Tensor x = nested ? nestedFromPaddingMask(hidden, *padding) : hidden;

@@ -47,7 +47,7 @@ const stackedQkv = new WeakMap<Module, StackedQkv>();
 
 function stackQkv(q: Linear, k: Linear, v: Linear): [Tensor, Tensor] {
   const sources = [q.weight, k.weight, v.weight, q.bias!, k.bias!, v.bias!];
-  const versions = sources.map((t) => N.tensorVersion(t));
+  const versions = sources.map((t) => t._version);
   const held = stackedQkv.get(q);
   if (held && versions.every((n, i) => n >= 0 && n === held.versions[i] && sources[i] === held.sources[i])) return [held.weight, held.bias];
   dropStackedQkv(q);
@@ -107,14 +107,16 @@ export function fusedEncoderForward(layers: readonly FusableLayer[], hidden: Ten
   }
   const padding = attentionMask ? attentionMask.eq(0) : null;
   try {
-    if (padding && !worthFusingPadded(padding, hidden.size(2), dropPadding)) return null;
+    const share = padding ? padding.float().mean().item() : 0;
+    if (share > 0 && !worthFusingPadded(share, hidden.size(2), dropPadding)) return null;
     const weights: Tensor[] = [];
     for (const layer of layers) {
       const w = layerWeights(layer);
       if (!w) return null;
       weights.push(...w);
     }
-    return N.fusedEncoderLayers(hidden, padding, weights, config.numAttentionHeads, config.layerNormEps, gelu, dropPadding);
+    // a batch without padding runs unmasked
+    return N.fusedEncoderLayers(hidden, share > 0 ? padding : null, weights, config.numAttentionHeads, config.layerNormEps, gelu, dropPadding);
   } finally {
     padding?.dispose();
   }
@@ -131,7 +133,6 @@ export function fusedEncoderForward(layers: readonly FusableLayer[], hidden: Ten
 const NESTED_MIN_PADDING_SHARE = 0.25;
 const NESTED_MIN_HIDDEN = 256;
 
-function worthFusingPadded(padding: Tensor, hiddenSize: number, dropPadding: boolean): boolean {
-  const share = padding.float().mean().item();
-  return share === 0 || (dropPadding && hiddenSize >= NESTED_MIN_HIDDEN && share >= NESTED_MIN_PADDING_SHARE);
+function worthFusingPadded(share: number, hiddenSize: number, dropPadding: boolean): boolean {
+  return dropPadding && hiddenSize >= NESTED_MIN_HIDDEN && share >= NESTED_MIN_PADDING_SHARE;
 }
