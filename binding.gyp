@@ -8,6 +8,7 @@
         "native/src/ops_math.cc",
         "native/src/ops_shape.cc",
         "native/src/ops_nn.cc",
+        "native/src/bernoulli.cc",
         "native/src/ops_optim.cc",
         "native/src/ops_distributed.cc",
         "native/src/ops_profiler.cc",

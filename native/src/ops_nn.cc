@@ -3,6 +3,7 @@
 
 #include <torch/version.h>
 
+#include "bernoulli.h"
 #include "binding.h"
 
 namespace ft {
@@ -25,7 +26,7 @@ std::vector<at::Tensor> attention(Args& a) {
   if (auto mask = a.optTensor(3)) scores.add_(*mask);
   at::Tensor probs = at::softmax(scores, -1);
   double p = a.number(4, 0.0);
-  if (p > 0 && a.boolean(5, false)) probs = at::dropout(probs, p, true);
+  if (p > 0 && a.boolean(5, false)) probs = fastDropout(probs, p, true);
   return {at::matmul(probs, v), probs};
 }
 
@@ -112,7 +113,8 @@ at::Tensor fusedEncoderLayers(Args& a) {
 const OpTable table({
     {"layerNorm", [](Args& a) -> Result { return at::layer_norm(a.tensor(0), a.ints(1), a.optTensor(2), a.optTensor(3), a.number(4, 1e-5)); }},
     {"embedding", [](Args& a) -> Result { return at::embedding(a.tensor(0), a.tensor(1), a.int64(2, -1)); }},
-    {"dropout", [](Args& a) -> Result { return at::dropout(a.tensor(0), a.number(1, 0.5), a.boolean(2, true)); }},
+    {"dropout", [](Args& a) -> Result { return fastDropout(a.tensor(0), a.number(1, 0.5), a.boolean(2, true)); }},
+    {"bernoulliReproducesAten", [](Args&) -> Result { return bernoulliReproducesAten(); }},
     {"attention", [](Args& a) -> Result { return attention(a); }},
     {"attentionContext", [](Args& a) -> Result { return attentionContext(a); }},
     {"fusedEncoderLayers", [](Args& a) -> Result { return fusedEncoderLayers(a); }},
@@ -132,7 +134,7 @@ const OpTable table({
     // in-place random fills used by nn.init; they draw from the same generator as PyTorch
     {"uniform_", [](Args& a) -> Result { a.tensor(0).uniform_(a.number(1, 0), a.number(2, 1)); return None{}; }},
     {"normal_", [](Args& a) -> Result { a.tensor(0).normal_(a.number(1, 0), a.number(2, 1)); return None{}; }},
-    {"bernoulli_", [](Args& a) -> Result { a.tensor(0).bernoulli_(a.number(1, 0.5)); return None{}; }},
+    {"bernoulli_", [](Args& a) -> Result { fastBernoulli_(a.tensor(0), a.number(1, 0.5)); return None{}; }},
     // Tensor.random_(): integers over the dtype's range, as torch.utils.data's DataLoader draws
     // its base seed (torch.empty((), dtype=torch.int64).random_())
     {"random_", [](Args& a) -> Result { a.tensor(0).random_(); return None{}; }},

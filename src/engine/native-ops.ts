@@ -182,6 +182,8 @@ export interface NativeOps {
   uniform_(self: Tensor, from?: number, to?: number): void;
   normal_(self: Tensor, mean?: number, std?: number): void;
   bernoulli_(self: Tensor, p?: number): void;
+  /** Whether the addon's bernoulli kernel reproduced ATen's on this libtorch (else ATen's runs). */
+  bernoulliReproducesAten(): boolean;
   random_(self: Tensor): void;
   // native/src/ops_optim.cc
   adamStep(params: readonly Tensor[], grads: readonly Tensor[], expAvgs: readonly Tensor[], expAvgSqs: readonly Tensor[], maxExpAvgSqs: readonly Tensor[] | null, steps: Dims, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, amsgrad?: boolean, maximize?: boolean, decoupled?: boolean): void;
