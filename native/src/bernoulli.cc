@@ -103,34 +103,36 @@ inline bool below(uint32_t first, uint32_t second, uint64_t threshold) {
 }
 
 // Eight elements at a time: the first words of eight pairs and the second words side by side,
-// the 64-bit comparison as two 32-bit ones, and 1.0f as the bit pattern the mask selects.
-__attribute__((target_clones("avx2", "default"))) void compare(const uint32_t* words, float* out, int64_t n, uint64_t threshold) {
+// the 64-bit comparison as two 32-bit ones, and `one`'s bit pattern selected by the mask.
+__attribute__((target_clones("avx2", "default"))) void compare(const uint32_t* words, float* out, int64_t n, uint64_t threshold, float one) {
   typedef int32_t i32x8 __attribute__((vector_size(32)));
   const uint32_t high = threshold >> 32, low = threshold & 0xffffffff;
+  uint32_t oneBits;
+  std::memcpy(&oneBits, &one, sizeof one);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const u32x8 a = load8(words + 2 * i), b = load8(words + 2 * i + 8);
     const u32x8 first = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14) & 0x1fffff;
     const u32x8 second = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
     const i32x8 taken = (first < high) | ((first == high) & (second < low));
-    store8(reinterpret_cast<uint32_t*>(out + i), reinterpret_cast<const u32x8&>(taken) & 0x3f800000u);
+    store8(reinterpret_cast<uint32_t*>(out + i), reinterpret_cast<const u32x8&>(taken) & oneBits);
   }
-  for (; i < n; ++i) out[i] = below(words[2 * i], words[2 * i + 1], threshold) ? 1.0f : 0.0f;
+  for (; i < n; ++i) out[i] = below(words[2 * i], words[2 * i + 1], threshold) ? one : 0.0f;
 }
 
-void compare(const uint32_t* words, double* out, int64_t n, uint64_t threshold) {
-  for (int64_t i = 0; i < n; ++i) out[i] = below(words[2 * i], words[2 * i + 1], threshold) ? 1.0 : 0.0;
+void compare(const uint32_t* words, double* out, int64_t n, uint64_t threshold, double one) {
+  for (int64_t i = 0; i < n; ++i) out[i] = below(words[2 * i], words[2 * i + 1], threshold) ? one : 0.0;
 }
 
 template <typename scalar_t>
-void fill(BulkTwister& twister, scalar_t* out, int64_t n, double p) {
+void fill(BulkTwister& twister, scalar_t* out, int64_t n, double p, scalar_t one) {
   const uint64_t threshold = static_cast<uint64_t>(std::ceil(std::ldexp(p, 53)));
   constexpr int64_t kChunk = 4096;
   uint32_t words[2 * kChunk];
   for (int64_t begin = 0; begin < n; begin += kChunk) {
     const int64_t len = std::min(kChunk, n - begin);
     twister.take(words, 2 * len);
-    compare(words, out + begin, len, threshold);
+    compare(words, out + begin, len, threshold, one);
   }
 }
 
@@ -139,13 +141,14 @@ bool fastPathApplies(const at::Tensor& self) {
          (self.scalar_type() == at::kFloat || self.scalar_type() == at::kDouble) && self.numel() > 0;
 }
 
-void fillBernoulli(at::Tensor& self, double p, at::CPUGeneratorImpl* generator) {
+// Draws self.bernoulli_(p) and writes `one` where a draw is 1 (0 elsewhere).
+void fillBernoulli(at::Tensor& self, double p, at::CPUGeneratorImpl* generator, double one = 1.0) {
   RECORD_FUNCTION("finetune::bernoulli_", std::vector<c10::IValue>({self}));
   std::lock_guard<std::mutex> lock(generator->mutex_);
   at::mt19937 engine = generator->engine();
   BulkTwister twister{engine.data()};
-  if (self.scalar_type() == at::kFloat) fill(twister, self.data_ptr<float>(), self.numel(), p);
-  else fill(twister, self.data_ptr<double>(), self.numel(), p);
+  if (self.scalar_type() == at::kFloat) fill(twister, self.data_ptr<float>(), self.numel(), p, static_cast<float>(one));
+  else fill(twister, self.data_ptr<double>(), self.numel(), p, one);
   engine.set_data(twister.d);
   generator->set_engine(engine);
   self.unsafeGetTensorImpl()->bump_version();
@@ -197,8 +200,14 @@ at::Tensor fastDropout(const at::Tensor& input, double p, bool train) {
   if (p == 0 || !train || input.numel() == 0) return input;
   if (p == 1) return input * at::zeros({}, input.options());
   at::Tensor noise = at::empty_like(input);
-  fastBernoulli_(noise, 1 - p);
-  noise.div_(1 - p);
+  if (fastPathApplies(noise) && bernoulliReproducesAten()) {
+    // noise.bernoulli_(1 - p).div_(1 - p) in one pass: a kept element is 1 / (1 - p) in the
+    // noise's dtype, the quotient div_ computes (0 / (1 - p) is 0)
+    const double kept = noise.scalar_type() == at::kFloat ? 1.0f / static_cast<float>(1 - p) : 1.0 / (1 - p);
+    fillBernoulli(noise, 1 - p, at::check_generator<at::CPUGeneratorImpl>(at::detail::getDefaultCPUGenerator()), kept);
+  } else {
+    noise.bernoulli_(1 - p).div_(1 - p);
+  }
   return input * noise;
 }
 
