@@ -194,12 +194,23 @@ at::Tensor& fastBernoulli_(at::Tensor& self, double p) {
 
 // ATen's dropout on the CPU (at::native::_dropout<false>, the path every CPU tensor takes): the
 // same noise tensor, the same division and product, so autograd records the same graph.
-at::Tensor fastDropout(const at::Tensor& input, double p, bool train) {
+// drawnSize > input.size(dim) draws the noise for a tensor that large along dim and keeps its
+// leading slice: input then gets the mask, and the generator the state, that dropout of the
+// whole tensor followed by narrow(dim, 0, input.size(dim)) gives, without computing the rest.
+at::Tensor fastDropout(const at::Tensor& input, double p, bool train, int64_t dim, int64_t drawnSize) {
   TORCH_CHECK(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got ", p);
   if (!input.device().is_cpu()) return at::dropout(input, p, train);
   if (p == 0 || !train || input.numel() == 0) return input;
   if (p == 1) return input * at::zeros({}, input.options());
-  at::Tensor noise = at::empty_like(input);
+  std::vector<int64_t> drawn = input.sizes().vec();
+  if (drawnSize >= 0) {
+    TORCH_CHECK(input.dim() > 0, "dropout: a drawn size needs a dimension to draw along");
+    dim = at::maybe_wrap_dim(dim, input.dim());
+    TORCH_CHECK(drawnSize >= drawn[dim], "dropout: the drawn size along dim ", dim, " (", drawnSize,
+                ") is smaller than the input's (", drawn[dim], ")");
+    drawn[dim] = drawnSize;
+  }
+  at::Tensor noise = drawnSize >= 0 ? at::empty(drawn, input.options()) : at::empty_like(input);
   if (fastPathApplies(noise) && bernoulliReproducesAten()) {
     // noise.bernoulli_(1 - p).div_(1 - p) in one pass: a kept element is 1 / (1 - p) in the
     // noise's dtype, the quotient div_ computes (0 / (1 - p) is 0)
@@ -208,6 +219,7 @@ at::Tensor fastDropout(const at::Tensor& input, double p, bool train) {
   } else {
     noise.bernoulli_(1 - p).div_(1 - p);
   }
+  if (drawnSize >= 0) noise = noise.narrow(dim, 0, input.size(dim));
   return input * noise;
 }
 

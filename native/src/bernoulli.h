@@ -9,8 +9,9 @@ namespace ft {
 // state afterwards as ATen's kernel; ATen's own kernel where the fast one does not apply.
 at::Tensor& fastBernoulli_(at::Tensor& self, double p);
 
-// at::dropout with its noise drawn by fastBernoulli_.
-at::Tensor fastDropout(const at::Tensor& input, double p, bool train);
+// at::dropout with its noise drawn by fastBernoulli_; with drawnSize >= 0, the leading slice of
+// the dropout of a tensor drawnSize long along dim (bernoulli.cc).
+at::Tensor fastDropout(const at::Tensor& input, double p, bool train, int64_t dim = 0, int64_t drawnSize = -1);
 
 // Whether the fast kernel reproduced ATen's on this libtorch (checked once per process).
 bool bernoulliReproducesAten();

@@ -18,7 +18,9 @@ int64_t reduction(const Args& a, size_t i) {
 }
 
 // softmax(q kᵀ / √d + mask) v, the mask additive (0 keep, large negative drop) and broadcastable
-// to [batch, heads, query, key]. Returns [context, probabilities].
+// to [batch, heads, query, key]. Returns [context, probabilities]. Argument 7, the query rows
+// the dropout mask is drawn for, lets q be the leading rows of a longer query: the
+// probabilities then get the rows, and the generator the state, of the longer query's dropout.
 std::vector<at::Tensor> attention(Args& a) {
   const at::Tensor &q = a.tensor(0), &k = a.tensor(1), &v = a.tensor(2);
   double scale = a.number(6, 1.0 / std::sqrt(static_cast<double>(q.size(-1))));
@@ -26,7 +28,7 @@ std::vector<at::Tensor> attention(Args& a) {
   if (auto mask = a.optTensor(3)) scores.add_(*mask);
   at::Tensor probs = at::softmax(scores, -1);
   double p = a.number(4, 0.0);
-  if (p > 0 && a.boolean(5, false)) probs = fastDropout(probs, p, true);
+  if (p > 0 && a.boolean(5, false)) probs = fastDropout(probs, p, true, -2, a.int64(7, -1));
   return {at::matmul(probs, v), probs};
 }
 
@@ -113,7 +115,11 @@ at::Tensor fusedEncoderLayers(Args& a) {
 const OpTable table({
     {"layerNorm", [](Args& a) -> Result { return at::layer_norm(a.tensor(0), a.ints(1), a.optTensor(2), a.optTensor(3), a.number(4, 1e-5)); }},
     {"embedding", [](Args& a) -> Result { return at::embedding(a.tensor(0), a.tensor(1), a.int64(2, -1)); }},
-    {"dropout", [](Args& a) -> Result { return fastDropout(a.tensor(0), a.number(1, 0.5), a.boolean(2, true)); }},
+    // (input, p, train, dim?, drawnSize?): with drawnSize, input is the leading slice along dim of a
+    // tensor drawnSize long, and gets that tensor's mask
+    {"dropout", [](Args& a) -> Result {
+       return fastDropout(a.tensor(0), a.number(1, 0.5), a.boolean(2, true), a.int64(3, 0), a.int64(4, -1));
+     }},
     {"bernoulliReproducesAten", [](Args&) -> Result { return bernoulliReproducesAten(); }},
     {"attention", [](Args& a) -> Result { return attention(a); }},
     {"attentionContext", [](Args& a) -> Result { return attentionContext(a); }},

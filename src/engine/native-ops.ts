@@ -168,8 +168,8 @@ export interface NativeOps {
   // native/src/ops_nn.cc
   layerNorm(input: Tensor, normalizedShape: Dims, weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;
   embedding(weight: Tensor, indices: Tensor, paddingIdx?: number): Tensor;
-  dropout(input: Tensor, p?: number, train?: boolean): Tensor;
-  attention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, training?: boolean, scale?: number): [context: Tensor, probs: Tensor];
+  dropout(input: Tensor, p?: number, train?: boolean, dim?: number, drawnSize?: number): Tensor;
+  attention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, training?: boolean, scale?: number, dropoutQueryRows?: number): [context: Tensor, probs: Tensor];
   attentionContext(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, training?: boolean, scale?: number): Tensor;
   fusedEncoderLayers(hidden: Tensor, paddingMask: Tensor | null, weights: Tensor[], heads: number, eps: number, gelu: boolean, dropPadding: boolean): Tensor;
   oneHot(self: Tensor, numClasses?: number): Tensor;

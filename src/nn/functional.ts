@@ -13,6 +13,15 @@ export const sigmoid = (input: Tensor): Tensor => N.sigmoid(input);
 export const softmax = (input: Tensor, dim: number, dtype?: DType): Tensor => N.softmax(input, dim, dtype);
 export const logSoftmax = (input: Tensor, dim: number, dtype?: DType): Tensor => N.logSoftmax(input, dim, dtype);
 export const dropout = (input: Tensor, p = 0.5, training = true): Tensor => N.dropout(input, p, training);
+/**
+ * dropout(whole, p, training).narrow(dim, 0, input.size(dim)) for an input that is that leading
+ * slice of `whole`, a tensor drawnSize long along dim: the same mask on the slice and the same
+ * random stream consumed, without computing the rest of `whole` (a layer whose caller reads
+ * only its first positions).
+ */
+export function dropoutOfLeadingSlice(input: Tensor, p: number, training: boolean, dim: number, drawnSize: number): Tensor {
+  return N.dropout(input, p, training, dim, drawnSize);
+}
 export const linear = (input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor => N.linear(input, weight, bias);
 export const oneHot = (input: Tensor, numClasses = -1): Tensor => N.oneHot(input, numClasses);
 /** Constant padding; `pad` lists (before, after) pairs from the last dimension backwards. */
@@ -93,6 +102,11 @@ export interface AttentionOptions {
   dropoutP?: number;
   training?: boolean;
   scale?: number;
+  /**
+   * The query is the leading rows of one this many rows long: the probabilities' dropout is
+   * drawn for that query and its leading rows kept (dropoutOfLeadingSlice).
+   */
+  dropoutQueryRows?: number;
 }
 
 /**
@@ -100,7 +114,7 @@ export interface AttentionOptions {
  * Returns the context and the attention probabilities (after dropout).
  */
 export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, o: AttentionOptions = {}): [Tensor, Tensor] {
-  return N.attention(query, key, value, o.attnMask, o.dropoutP ?? 0, o.training ?? true, o.scale);
+  return N.attention(query, key, value, o.attnMask, o.dropoutP ?? 0, o.training ?? true, o.scale, o.dropoutQueryRows);
 }
 
 /**

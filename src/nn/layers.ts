@@ -108,6 +108,10 @@ export class Dropout extends Module {
   forward(input: Tensor): Tensor {
     return F.dropout(input, this.p, this.training);
   }
+  /** forward() of a tensor drawnSize long along dim, narrowed to input, which is its leading slice. */
+  forwardLeadingSlice(input: Tensor, dim: number, drawnSize: number): Tensor {
+    return F.dropoutOfLeadingSlice(input, this.p, this.training, dim, drawnSize);
+  }
   extraRepr(): string {
     return `p=${this.p}, inplace=False`;
   }
