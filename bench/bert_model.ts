@@ -17,10 +17,14 @@ export function shapeConfig(shape: ShapeName): BertConfig {
   return new BertConfig({ hiddenSize: hidden, numHiddenLayers: layers, numAttentionHeads: heads, intermediateSize: intermediate, numLabels: 2 });
 }
 
-/** Multiply-adds ×2 of one training step (forward + backward ≈ 3 × forward) in the matrix products. */
-export function trainingFlops(shape: ShapeName, batch: number, seq: number): number {
+/**
+ * Multiply-adds ×2 of one training step (forward + backward ≈ 3 × forward) in the matrix
+ * products. firstTokenLastLayer: the last layer computes only the first position (its key and
+ * value still cover every token), as finetune's sequence classifier does by default.
+ */
+export function trainingFlops(shape: ShapeName, batch: number, seq: number, firstTokenLastLayer = false): number {
   const { hidden: H, layers: L, intermediate: I } = SHAPES[shape];
-  const tokens = batch * seq;
-  const perLayer = 2 * tokens * (4 * H * H + 2 * H * I) + 2 * 2 * batch * seq * seq * H;
-  return 3 * (L * perLayer + 2 * batch * H * H);
+  const layer = (queries: number) => 2 * batch * seq * 2 * H * H + 2 * batch * queries * (2 * H * H + 2 * H * I) + 2 * 2 * batch * queries * seq * H;
+  const layers = firstTokenLastLayer ? (L - 1) * layer(seq) + layer(1) : L * layer(seq);
+  return 3 * (layers + 2 * batch * H * H);
 }

@@ -44,7 +44,8 @@ if (profile) {
 }
 console.log(JSON.stringify({
   side: 'finetune', bf16, eval: evalStep, size, meanLoss: lossSum / steps, batch: B, seq: T, threads: torch.getNumThreads(), msPerStep: seconds * 1000,
-  // an eval step is not a training step: its FLOP count is not trainingFlops
-  samplesPerSecond: B / seconds, gflops: evalStep ? null : trainingFlops(size, B, T) / seconds / 1e9,
+  // an eval step is not a training step: its FLOP count is not trainingFlops; the FLOPs are those
+  // this side computes (the classifier's last layer for the first token only, unless turned off)
+  samplesPerSecond: B / seconds, gflops: evalStep ? null : trainingFlops(size, B, T, process.env.FINETUNE_FIRST_TOKEN_LAST_LAYER !== '0') / seconds / 1e9,
   peakRssMiB: process.resourceUsage().maxRSS / 1024,
 }));

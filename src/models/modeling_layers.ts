@@ -19,9 +19,14 @@ export function embed(table: Embedding, ids: Tensor, field: string): Tensor {
   }
 }
 
-/** A layer of an encoder: (hidden, additive mask, output_attentions) → [hidden, attention probabilities or null]. */
+/**
+ * A layer of an encoder: (hidden, additive mask, output_attentions) → [hidden, attention
+ * probabilities or null]. firstTokenOnly: return only the first position's state [batch, 1,
+ * hidden], as the full layer computes it, drawing the full layer's dropout masks (so the random
+ * stream is the same); only a layer that can do so is asked (see firstTokenLastLayer).
+ */
 export interface EncoderLayer {
-  forward(hidden: Tensor, mask: Tensor | null, outputAttentions: boolean): [Tensor, Tensor | null];
+  forward(hidden: Tensor, mask: Tensor | null, outputAttentions: boolean, firstTokenOnly?: boolean): [Tensor, Tensor | null];
 }
 
 /** What the caller asked the layer loop to keep (output_hidden_states, output_attentions). */
@@ -30,13 +35,19 @@ export interface KeepOutputs {
   attentions: boolean;
 }
 
-/** Runs a stack of layers; shared by every BERT-like family whose layers map (hidden, mask) → [hidden, probs]. */
-export function runLayers(layers: Iterable<EncoderLayer>, hidden: Tensor, mask: Tensor | null, want: KeepOutputs): BaseModelOutput {
+/**
+ * Runs a stack of layers; shared by every BERT-like family whose layers map (hidden, mask) →
+ * [hidden, probs]. lastFirstTokenOnly: the last layer computes only the first position (the
+ * caller reads nothing else), so lastHiddenState is [batch, 1, hidden].
+ */
+export function runLayers(layers: Iterable<EncoderLayer>, hidden: Tensor, mask: Tensor | null, want: KeepOutputs,
+  lastFirstTokenOnly = false): BaseModelOutput {
   const hiddenStates = want.hiddenStates ? [hidden] : undefined;
   const attentions: Tensor[] | undefined = want.attentions ? [] : undefined;
   const input = hidden;
-  for (const layer of layers) {
-    const [next, probs] = layer.forward(hidden, mask, want.attentions);
+  const stack = [...layers];
+  for (const [i, layer] of stack.entries()) {
+    const [next, probs] = layer.forward(hidden, mask, want.attentions, lastFirstTokenOnly && i === stack.length - 1);
     if (attentions && probs) attentions.push(probs);
     // What nobody asked for is released now, not when the caller's tidy() ends: otherwise every
     // layer's output would be held at once (autograd keeps what it needs).
@@ -59,7 +70,40 @@ export class LayerStack<L extends Module & EncoderLayer> extends Module {
     this.layer = new ModuleList(Array.from({ length: count }, makeLayer));
   }
 
-  forward(hidden: Tensor, mask: Tensor | null, want: KeepOutputs): BaseModelOutput {
-    return runLayers(this.layer, hidden, mask, want);
+  forward(hidden: Tensor, mask: Tensor | null, want: KeepOutputs, lastFirstTokenOnly = false): BaseModelOutput {
+    return runLayers(this.layer, hidden, mask, want, lastFirstTokenOnly);
   }
+}
+
+/** `FINETUNE_FIRST_TOKEN_LAST_LAYER=0` turns the pruned last layer off (to compare against the full one). */
+function firstTokenLastLayerAllowed(): boolean {
+  return process.env.FINETUNE_FIRST_TOKEN_LAST_LAYER !== '0';
+}
+
+/**
+ * A module outside a family's own classes may declare that in its current mode its forward
+ * treats each position on its own and draws no random numbers (LoRA's Linear with no dropout
+ * active), so that a layer holding it may still run for the first token alone.
+ */
+export interface PositionwiseModule {
+  isPositionwise(): boolean;
+}
+
+/**
+ * Whether the last layer may compute the first position only, for a head that reads only the
+ * first token (sequence classification's pooler): nothing else of the layers is returned, and
+ * the last layer is made of exactly the classes listed (`stock`), whose arithmetic is per
+ * position outside attention and whose dropout draws the full layer's masks, or of modules that
+ * declare themselves positionwise. Anything else keeps the full layer: a LoRA Linear whose
+ * dropout is active draws over every position.
+ */
+export function firstTokenLastLayer(layers: ModuleList<Module>, want: KeepOutputs, stock: ReadonlySet<Function>): boolean {
+  if (want.hiddenStates || want.attentions || layers.length === 0 || !firstTokenLastLayerAllowed()) return false;
+  return positionwise(layers.get(layers.length - 1), stock);
+}
+
+function positionwise(m: Module, stock: ReadonlySet<Function>): boolean {
+  const declared = (m as Partial<PositionwiseModule>).isPositionwise;
+  if (typeof declared === 'function') return declared.call(m);
+  return stock.has(m.constructor) && [...m.children()].every((child) => positionwise(child, stock));
 }

@@ -134,6 +134,19 @@ export class LoraLinear extends Module {
     return result;
   }
 
+  /**
+   * Whether forward treats each position on its own and draws nothing (PositionwiseModule): a
+   * plain Linear base and no adapter dropout active. A sequence classifier's last layer then
+   * still runs for the first token alone (models/modeling_layers.ts).
+   */
+  isPositionwise(): boolean {
+    if (this.base_layer.constructor !== Linear) return false;
+    return this.state.disabled || this.merged || this.state.activeAdapters.every((name) => {
+      const dropout = this.lora_dropout.get(name);
+      return !dropout || dropout instanceof Identity || !dropout.training || dropout.p === 0;
+    });
+  }
+
   /** B·A·scaling in the base weight's layout ([out, in], or [in, out] for fan-in-fan-out layers). */
   deltaWeight(adapterName: string): Tensor {
     return torch.tidy(() => {

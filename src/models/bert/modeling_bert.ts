@@ -15,7 +15,7 @@ import { fusedEncoderForward } from '../fused_encoder.js';
 import type { FusableLayer } from '../fused_encoder.js';
 import { extendedAttentionMask, readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
-import { LayerStack, embed } from '../modeling_layers.js';
+import { LayerStack, embed, firstTokenLastLayer } from '../modeling_layers.js';
 import { classifySequences } from '../modeling_outputs.js';
 import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutputFor } from '../modeling_outputs.js';
 import { QA_HEAD_INPUTS, QA_LABEL_NAMES, TOKEN_HEAD_INPUTS, answerSpans, classifyTokens } from '../modeling_heads.js';
@@ -78,10 +78,18 @@ export class BertSelfAttention extends Module {
     this.dropout = new Dropout(config.attentionProbsDropoutProb);
   }
 
-  /** Returns the context and, with outputAttentions, the attention probabilities. */
-  forward(hidden: Tensor, mask: Tensor | null, outputAttentions = false): [Tensor, Tensor | null] {
-    return multiHeadAttention(this.query.forward(hidden), this.key.forward(hidden), this.value.forward(hidden), {
+  /**
+   * Returns the context and, with outputAttentions, the attention probabilities. firstTokenOnly:
+   * only the first position queries (its context is [batch, 1, hidden]); every position is
+   * still attended to.
+   */
+  forward(hidden: Tensor, mask: Tensor | null, outputAttentions = false, firstTokenOnly = false): [Tensor, Tensor | null] {
+    // contiguous: on a view whose rows lie seq·hidden apart, MKL's small products gave results
+    // that moved in the last bit with where the tensor was allocated
+    const queries = firstTokenOnly ? hidden.narrow(1, 0, 1).contiguous() : hidden;
+    return multiHeadAttention(this.query.forward(queries), this.key.forward(hidden), this.value.forward(hidden), {
       heads: this.numAttentionHeads, mask, dropoutP: this.dropout.p, training: this.training, needWeights: outputAttentions,
+      dropoutQueryRows: firstTokenOnly ? hidden.size(1) : undefined,
     });
   }
 }
@@ -99,8 +107,11 @@ export class BertSelfOutput extends Module {
     this.dropout = new Dropout(config.hiddenDropoutProb);
   }
 
-  forward(hidden: Tensor, residual: Tensor): Tensor {
-    return this.LayerNorm.forward(this.dropout.forward(this.dense.forward(hidden)).add(residual));
+  /** drawnLength: hidden is the first positions of a sequence this long, whose dropout draws it takes. */
+  forward(hidden: Tensor, residual: Tensor, drawnLength?: number): Tensor {
+    const dense = this.dense.forward(hidden);
+    const dropped = drawnLength === undefined ? this.dropout.forward(dense) : this.dropout.forwardLeadingSlice(dense, 1, drawnLength);
+    return this.LayerNorm.forward(dropped.add(residual));
   }
 }
 
@@ -114,9 +125,10 @@ export class BertAttention extends Module {
     this.output = new BertSelfOutput(config);
   }
 
-  forward(hidden: Tensor, mask: Tensor | null, outputAttentions = false): [Tensor, Tensor | null] {
-    const [context, probs] = this.self.forward(hidden, mask, outputAttentions);
-    return [this.output.forward(context, hidden), probs];
+  forward(hidden: Tensor, mask: Tensor | null, outputAttentions = false, firstTokenOnly = false): [Tensor, Tensor | null] {
+    const [context, probs] = this.self.forward(hidden, mask, outputAttentions, firstTokenOnly);
+    if (!firstTokenOnly) return [this.output.forward(context, hidden), probs];
+    return [this.output.forward(context, hidden.narrow(1, 0, 1), hidden.size(1)), probs];
   }
 }
 
@@ -154,11 +166,12 @@ export class BertLayer extends Module {
     this.output = new BertOutput(config);
   }
 
-  forward(hidden: Tensor, mask: Tensor | null, outputAttentions = false): [Tensor, Tensor | null] {
+  /** firstTokenOnly: the first position's output alone ([batch, 1, hidden]; EncoderLayer). */
+  forward(hidden: Tensor, mask: Tensor | null, outputAttentions = false, firstTokenOnly = false): [Tensor, Tensor | null] {
     // tidy: a layer's temporaries are freed as soon as it returns (autograd keeps what backward needs)
     return torch.tidy(() => {
-      const [attended, probs] = this.attention.forward(hidden, mask, outputAttentions);
-      return [this.output.forward(this.intermediate.forward(attended), attended), probs];
+      const [attended, probs] = this.attention.forward(hidden, mask, outputAttentions, firstTokenOnly);
+      return [this.output.forward(this.intermediate.forward(attended), attended, firstTokenOnly ? hidden.size(1) : undefined), probs];
     });
   }
 }
@@ -178,6 +191,11 @@ function fusableLayer(l: BertLayer): FusableLayer {
     intermediate: l.intermediate.dense, output: l.output.dense, outputNorm: l.output.LayerNorm, training: l.training,
   };
 }
+
+/** The classes a layer may be made of for its first-token-only form (firstTokenLastLayer). */
+const STOCK_LAYER_MODULES: ReadonlySet<Function> = new Set([
+  BertLayer, BertAttention, BertSelfAttention, BertSelfOutput, BertIntermediate, BertOutput, Linear, LayerNorm, Dropout,
+]);
 
 /** The layer stack (encoder.layer.N). */
 export class BertEncoder extends LayerStack<BertLayer> {
@@ -238,7 +256,8 @@ export class BertModel extends BertPreTrainedModel {
 
   /**
    * The forward pass on inputs already read (task models call this). firstTokenOnly: the caller
-   * reads only the first token's state, so evaluation may skip padding (fused_encoder.ts).
+   * reads only the first token's state, so evaluation may skip padding (fused_encoder.ts) and
+   * the last layer may compute that token alone (lastHiddenState is then [batch, 1, hidden]).
    */
   run(x: ReadInputs, options: { firstTokenOnly?: boolean } = {}): BaseModelOutput {
     return torch.tidy(() => {
@@ -251,7 +270,8 @@ export class BertModel extends BertPreTrainedModel {
       // no mask means attend everywhere: adding zeros would change nothing, so none is built
       const out: BaseModelOutput = fused
         ? { lastHiddenState: fused }
-        : this.encoder.forward(embeddingOutput, x.attentionMask ? extendedAttentionMask(x.attentionMask, embeddingOutput.dtype) : null, want);
+        : this.encoder.forward(embeddingOutput, x.attentionMask ? extendedAttentionMask(x.attentionMask, embeddingOutput.dtype) : null, want,
+          (options.firstTokenOnly ?? false) && firstTokenLastLayer(this.encoder.layer, want, STOCK_LAYER_MODULES));
       if (this.pooler) out.poolerOutput = this.pooler.forward(out.lastHiddenState);
       return out;
     });

@@ -14,7 +14,7 @@ import { multiHeadAttention } from '../attention.js';
 import { initNormalWeights } from '../initialization.js';
 import { extendedAttentionMask, readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
-import { LayerStack, embed } from '../modeling_layers.js';
+import { LayerStack, embed, firstTokenLastLayer } from '../modeling_layers.js';
 import { classifySequences } from '../modeling_outputs.js';
 import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutputFor } from '../modeling_outputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
@@ -82,9 +82,14 @@ export class MultiHeadSelfAttention extends Module {
     this.out_lin = new Linear(config.dim, config.dim);
   }
 
-  forward(x: Tensor, mask: Tensor | null, outputAttentions = false): [Tensor, Tensor | null] {
-    const [context, probs] = multiHeadAttention(this.q_lin.forward(x), this.k_lin.forward(x), this.v_lin.forward(x), {
+  /** firstTokenOnly: only the first position queries (its context is [batch, 1, dim]). */
+  forward(x: Tensor, mask: Tensor | null, outputAttentions = false, firstTokenOnly = false): [Tensor, Tensor | null] {
+    // contiguous: on a view whose rows lie seq·hidden apart, MKL's small products gave results
+    // that moved in the last bit with where the tensor was allocated
+    const queries = firstTokenOnly ? x.narrow(1, 0, 1).contiguous() : x;
+    const [context, probs] = multiHeadAttention(this.q_lin.forward(queries), this.k_lin.forward(x), this.v_lin.forward(x), {
       heads: this.nHeads, mask, dropoutP: this.dropout.p, training: this.training, needWeights: outputAttentions,
+      dropoutQueryRows: firstTokenOnly ? x.size(1) : undefined,
     });
     return [this.out_lin.forward(context), probs];
   }
@@ -104,8 +109,10 @@ export class FFN extends Module {
     this.activation = getActivation(config.activation);
   }
 
-  forward(x: Tensor): Tensor {
-    return this.dropout.forward(this.lin2.forward(this.activation(this.lin1.forward(x))));
+  /** drawnLength: x is the first positions of a sequence this long, whose dropout draws it takes. */
+  forward(x: Tensor, drawnLength?: number): Tensor {
+    const out = this.lin2.forward(this.activation(this.lin1.forward(x)));
+    return drawnLength === undefined ? this.dropout.forward(out) : this.dropout.forwardLeadingSlice(out, 1, drawnLength);
   }
 }
 
@@ -123,11 +130,12 @@ export class TransformerBlock extends Module {
     this.output_layer_norm = new LayerNorm(config.dim, { eps: 1e-12 });
   }
 
-  forward(x: Tensor, mask: Tensor | null, outputAttentions = false): [Tensor, Tensor | null] {
+  /** firstTokenOnly: the first position's output alone ([batch, 1, dim]; EncoderLayer). */
+  forward(x: Tensor, mask: Tensor | null, outputAttentions = false, firstTokenOnly = false): [Tensor, Tensor | null] {
     return torch.tidy(() => {
-      const [attended, probs] = this.attention.forward(x, mask, outputAttentions);
-      const sa = this.sa_layer_norm.forward(attended.add(x));
-      return [this.output_layer_norm.forward(this.ffn.forward(sa).add(sa)), probs];
+      const [attended, probs] = this.attention.forward(x, mask, outputAttentions, firstTokenOnly);
+      const sa = this.sa_layer_norm.forward(attended.add(firstTokenOnly ? x.narrow(1, 0, 1) : x));
+      return [this.output_layer_norm.forward(this.ffn.forward(sa, firstTokenOnly ? x.size(1) : undefined).add(sa)), probs];
     });
   }
 }
@@ -144,6 +152,9 @@ function fusableBlock(b: TransformerBlock): FusableLayer {
     intermediate: b.ffn.lin1, output: b.ffn.lin2, outputNorm: b.output_layer_norm, training: b.training,
   };
 }
+
+/** The classes a block may be made of for its first-token-only form (firstTokenLastLayer). */
+const STOCK_BLOCK_MODULES: ReadonlySet<Function> = new Set([TransformerBlock, MultiHeadSelfAttention, FFN, Linear, LayerNorm, Dropout]);
 
 /** The layer stack (transformer.layer.N). */
 export class Transformer extends LayerStack<TransformerBlock> {
@@ -197,7 +208,8 @@ export class DistilBertModel extends DistilBertPreTrainedModel {
         { numAttentionHeads: nHeads, layerNormEps: 1e-12, hiddenAct: activation }, want, options.firstTokenOnly ?? false);
       if (fused) return { lastHiddenState: fused };
       const mask = x.attentionMask ? extendedAttentionMask(x.attentionMask, hidden.dtype) : null;
-      return this.transformer.forward(hidden, mask, want);
+      return this.transformer.forward(hidden, mask, want,
+        (options.firstTokenOnly ?? false) && firstTokenLastLayer(this.transformer.layer, want, STOCK_BLOCK_MODULES));
     });
   }
 }
