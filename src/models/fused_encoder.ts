@@ -15,7 +15,10 @@ import { keep } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { LayerNorm, Linear } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
-import type { KeepOutputs } from './modeling_layers.js';
+import { extendedAttentionMask } from './model_inputs.js';
+import { runLayers } from './modeling_layers.js';
+import type { EncoderLayer, KeepOutputs } from './modeling_layers.js';
+import type { BaseModelOutput } from './modeling_outputs.js';
 
 /**
  * The modules of one post-norm encoder layer the fused kernel reads: LayerNorm(x + attention
@@ -120,6 +123,25 @@ export function fusedEncoderForward(layers: readonly FusableLayer[], hidden: Ten
   } finally {
     padding?.dispose();
   }
+}
+
+/**
+ * The output of an encoder's layer stack: the fused kernel where it applies, the eager layers
+ * otherwise. lastFirstTokenOnly (modeling_layers.ts firstTokenLastLayer): the last layer runs
+ * eagerly for the first position alone, after the others fused, since one position through
+ * the eager layer costs less than every position through the kernel. firstTokenOnly: the
+ * caller reads only the first token (the fused layers may then skip padding, whose zeros the
+ * last layer's mask leaves unread).
+ */
+export function encoderOutput(layers: readonly EncoderLayer[], fusable: readonly FusableLayer[] | null, hidden: Tensor, attentionMask: Tensor | null,
+  config: FusedEncoderConfig, want: KeepOutputs, o: { firstTokenOnly: boolean; lastFirstTokenOnly: boolean }): BaseModelOutput {
+  const fusedCount = o.lastFirstTokenOnly ? layers.length - 1 : layers.length;
+  const fused = fusable && fusedCount > 0 ? fusedEncoderForward(fusable.slice(0, fusedCount), hidden, attentionMask, config, want, o.firstTokenOnly) : null;
+  if (fused && fusedCount === layers.length) return { lastHiddenState: fused };
+  // no mask means attend everywhere: adding zeros would change nothing, so none is built
+  const mask = attentionMask ? extendedAttentionMask(attentionMask, hidden.dtype) : null;
+  if (fused) return runLayers(layers.slice(fusedCount), fused, mask, want, true);
+  return runLayers(layers, hidden, mask, want, o.lastFirstTokenOnly);
 }
 
 /**

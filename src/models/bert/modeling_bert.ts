@@ -11,9 +11,9 @@ import { Dropout, Embedding, LayerNorm, Linear, Tanh } from '../../nn/layers.js'
 import { getActivation } from '../activations.js';
 import { multiHeadAttention } from '../attention.js';
 import { initNormalWeights } from '../initialization.js';
-import { fusedEncoderForward } from '../fused_encoder.js';
+import { encoderOutput } from '../fused_encoder.js';
 import type { FusableLayer } from '../fused_encoder.js';
-import { extendedAttentionMask, readInputs } from '../model_inputs.js';
+import { readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
 import { LayerStack, embed, firstTokenLastLayer } from '../modeling_layers.js';
 import { classifySequences } from '../modeling_outputs.js';
@@ -266,12 +266,10 @@ export class BertModel extends BertPreTrainedModel {
         hiddenStates: x.outputHiddenStates ?? this.config.outputHiddenStates,
         attentions: x.outputAttentions ?? this.config.outputAttentions,
       };
-      const fused = stockLayers(this.encoder) && fusedEncoderForward([...this.encoder.layer].map(fusableLayer), embeddingOutput, x.attentionMask, this.config, want, options.firstTokenOnly ?? false);
-      // no mask means attend everywhere: adding zeros would change nothing, so none is built
-      const out: BaseModelOutput = fused
-        ? { lastHiddenState: fused }
-        : this.encoder.forward(embeddingOutput, x.attentionMask ? extendedAttentionMask(x.attentionMask, embeddingOutput.dtype) : null, want,
-          (options.firstTokenOnly ?? false) && firstTokenLastLayer(this.encoder.layer, want, STOCK_LAYER_MODULES));
+      const layers = [...this.encoder.layer];
+      const firstTokenOnly = options.firstTokenOnly ?? false;
+      const out = encoderOutput(layers, stockLayers(this.encoder) ? layers.map(fusableLayer) : null, embeddingOutput, x.attentionMask, this.config, want,
+        { firstTokenOnly, lastFirstTokenOnly: firstTokenOnly && firstTokenLastLayer(this.encoder.layer, want, STOCK_LAYER_MODULES) });
       if (this.pooler) out.poolerOutput = this.pooler.forward(out.lastHiddenState);
       return out;
     });

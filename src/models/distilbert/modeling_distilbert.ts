@@ -8,11 +8,11 @@ import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../../nn/module.js';
 import { Dropout, Embedding, LayerNorm, Linear } from '../../nn/layers.js';
 import { getActivation } from '../activations.js';
-import { fusedEncoderForward } from '../fused_encoder.js';
+import { encoderOutput } from '../fused_encoder.js';
 import type { FusableLayer } from '../fused_encoder.js';
 import { multiHeadAttention } from '../attention.js';
 import { initNormalWeights } from '../initialization.js';
-import { extendedAttentionMask, readInputs } from '../model_inputs.js';
+import { readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
 import { LayerStack, embed, firstTokenLastLayer } from '../modeling_layers.js';
 import { classifySequences } from '../modeling_outputs.js';
@@ -204,12 +204,11 @@ export class DistilBertModel extends DistilBertPreTrainedModel {
         attentions: x.outputAttentions ?? this.config.outputAttentions,
       };
       const { nHeads, activation } = this.config;
-      const fused = stockBlocks(this.transformer) && fusedEncoderForward([...this.transformer.layer].map(fusableBlock), hidden, x.attentionMask,
-        { numAttentionHeads: nHeads, layerNormEps: 1e-12, hiddenAct: activation }, want, options.firstTokenOnly ?? false);
-      if (fused) return { lastHiddenState: fused };
-      const mask = x.attentionMask ? extendedAttentionMask(x.attentionMask, hidden.dtype) : null;
-      return this.transformer.forward(hidden, mask, want,
-        (options.firstTokenOnly ?? false) && firstTokenLastLayer(this.transformer.layer, want, STOCK_BLOCK_MODULES));
+      const blocks = [...this.transformer.layer];
+      const firstTokenOnly = options.firstTokenOnly ?? false;
+      return encoderOutput(blocks, stockBlocks(this.transformer) ? blocks.map(fusableBlock) : null, hidden, x.attentionMask,
+        { numAttentionHeads: nHeads, layerNormEps: 1e-12, hiddenAct: activation }, want,
+        { firstTokenOnly, lastFirstTokenOnly: firstTokenOnly && firstTokenLastLayer(this.transformer.layer, want, STOCK_BLOCK_MODULES) });
     });
   }
 }
