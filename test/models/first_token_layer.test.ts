@@ -35,11 +35,11 @@ function batch(): { input_ids: Tensor; attention_mask: Tensor; labels: Tensor } 
 interface Step { logits: number[]; loss: number; grads: Map<string, Float32Array>; next: number[] }
 
 /** One seeded train-mode forward and backward: logits, loss, every gradient, and the generator's next draws. */
-function trainStep(model: nn.Module & { forward(x: object): { loss?: Tensor; logits: Tensor } }): Step {
+function trainStep(model: nn.Module): Step {
   model.train();
   model.zeroGrad();
   torch.manualSeed(7);
-  const out = model.forward(batch());
+  const out = model.forward(batch()) as { loss?: Tensor; logits: Tensor };
   out.loss!.backward();
   const grads = new Map<string, Float32Array>();
   for (const [name, p] of model.namedParameters()) if (p.grad) grads.set(name, Float32Array.from(floats(p.grad)));
