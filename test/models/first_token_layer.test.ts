@@ -11,18 +11,12 @@ import {
   BertConfig, BertForSequenceClassification, DistilBertConfig, DistilBertForSequenceClassification, LoraConfig, RobertaConfig, RobertaForSequenceClassification, getPeftModel, nn, torch,
 } from '../../src/index.js';
 import type { Tensor } from '../../src/engine/tensor.js';
+import { withEnv } from '../helpers/env.js';
 import { readInputs } from '../../src/models/model_inputs.js';
 
 const floats = (t: Tensor): number[] => [...(t.contiguous().data() as Float32Array)];
 
-function fullLayers<T>(fn: () => T): T {
-  process.env.FINETUNE_FIRST_TOKEN_LAST_LAYER = '0';
-  try {
-    return fn();
-  } finally {
-    delete process.env.FINETUNE_FIRST_TOKEN_LAST_LAYER;
-  }
-}
+const fullLayers = <T>(fn: () => T): T => withEnv('FINETUNE_FIRST_TOKEN_LAST_LAYER', '0', fn);
 
 /** Right-padded rows of lengths 9, 4 and 7 (seq 9), labels 0, 1, 1. */
 function batch(): { input_ids: Tensor; attention_mask: Tensor; labels: Tensor } {

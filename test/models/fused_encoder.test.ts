@@ -10,6 +10,7 @@ import {
   BertConfig, BertForSequenceClassification, BertModel, DistilBertConfig, DistilBertForSequenceClassification, LoraConfig, RobertaConfig, RobertaForSequenceClassification, getPeftModel, optim, torch,
 } from '../../src/index.js';
 import type { Tensor } from '../../src/engine/tensor.js';
+import { withEnv } from '../helpers/env.js';
 
 const FUSED_OP = 'aten::_transformer_encoder_layer_fwd';
 
@@ -33,14 +34,7 @@ function traced<T>(fn: () => T): { value: T; fused: boolean } {
   return { value, fused: prof.events().some((e) => e.name === FUSED_OP) };
 }
 
-function eagerOnly<T>(fn: () => T): T {
-  process.env.FINETUNE_FUSED_ENCODER = '0';
-  try {
-    return fn();
-  } finally {
-    delete process.env.FINETUNE_FUSED_ENCODER;
-  }
-}
+const eagerOnly = <T>(fn: () => T): T => withEnv('FINETUNE_FUSED_ENCODER', '0', fn);
 
 function maxDiff(a: Tensor, b: Tensor): number {
   return a.sub(b).abs().max().item();
