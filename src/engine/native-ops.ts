@@ -164,6 +164,8 @@ export interface NativeOps {
   bmm(self: Tensor, other: Tensor): Tensor;
   outer(self: Tensor, other: Tensor): Tensor;
   linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
+  /** Whether inference products of few rows go through oneDNN (ops_math.cc; FINETUNE_ONEDNN_LINEAR=0 turns it off). */
+  oneDnnLinearEnabled(): boolean;
   einsum(equation: string, operands: readonly Tensor[]): Tensor;
   // native/src/ops_nn.cc
   layerNorm(input: Tensor, normalizedShape: Dims, weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;

@@ -19,8 +19,8 @@ function bertConfig(extra: Record<string, unknown> = {}): BertConfig {
   return Object.assign(new BertConfig({ vocabSize: 120, hiddenSize: 256, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 512, maxPositionEmbeddings: 40 }), extra);
 }
 
-/** Right-padded rows of lengths 9, 4 and 1, as a tokenizer with padding: true gives them. */
-function paddedBatch(lengths = [9, 4, 1], left = false): { input_ids: Tensor; attention_mask: Tensor } {
+/** Right-padded rows of lengths 30, 12 and 3 (more tokens than the eager layers take on oneDNN), as a tokenizer with padding: true gives them. */
+function paddedBatch(lengths = [30, 12, 3], left = false): { input_ids: Tensor; attention_mask: Tensor } {
   const seq = Math.max(...lengths);
   const ids = lengths.map((n, r) => Array.from({ length: seq }, (_, i) => ((left ? i >= seq - n : i < n) ? 5 + ((r * 31 + i * 7) % 100) : 0)));
   const mask = lengths.map((n) => Array.from({ length: seq }, (_, i) => ((left ? i >= seq - n : i < n) ? 1 : 0)));
@@ -54,11 +54,27 @@ describe('the fused encoder path (evaluation)', () => {
     }
   });
 
+  it('a batch of few tokens runs the eager layers, their feed-forward products on oneDNN, and gives the fused logits', () => {
+    torch.manualSeed(0);
+    // intermediate 1024: a 256×1024 weight, the smallest the oneDNN path takes (ops_math.cc)
+    const model = BertForSequenceClassification.fromConfig(Object.assign(bertConfig({ intermediateSize: 1024 }), { numLabels: 3 })).eval();
+    const many = paddedBatch([30, 30, 30]);
+    const few = { input_ids: many.input_ids.narrow(0, 0, 1).narrow(1, 0, 20), attention_mask: many.attention_mask.narrow(0, 0, 1).narrow(1, 0, 20) };
+    const alone = torch.profiler.profile();
+    const logits = alone.run(() => torch.noGrad(() => model.forward(few).logits.clone()));
+    const names = alone.events().map((e) => e.name);
+    assert.ok(!names.includes(FUSED_OP), 'the fused kernel ran for 20 tokens');
+    assert.ok(names.includes('aten::mkldnn_linear'), 'no product ran on oneDNN');
+    const inBatch = traced(() => torch.noGrad(() => model.forward({ input_ids: few.input_ids.expand(4, 20).contiguous(), attention_mask: few.attention_mask.expand(4, 20).contiguous() }).logits.clone()));
+    assert.ok(inBatch.fused, '80 tokens take the fused kernel');
+    assert.ok(maxDiff(logits, inBatch.value.narrow(0, 0, 1)) < 1e-5, `max |Δ| ${maxDiff(logits, inBatch.value.narrow(0, 0, 1))}`);
+  });
+
   it('BertModel: fused without padding; a padded batch keeps the eager layers, which compute the padding positions', () => {
     torch.manualSeed(1);
     const model = BertModel.fromConfig(bertConfig());
     model.eval();
-    for (const [batch, expectFused] of [[paddedBatch([7, 7, 7]), true], [paddedBatch(), false]] as const) {
+    for (const [batch, expectFused] of [[paddedBatch([25, 25, 25]), true], [paddedBatch(), false]] as const) {
       const eager = eagerOnly(() => torch.noGrad(() => model.forward(batch).lastHiddenState));
       const { value, fused } = traced(() => torch.noGrad(() => model.forward(batch).lastHiddenState));
       assert.equal(fused, expectFused);
@@ -70,15 +86,15 @@ describe('the fused encoder path (evaluation)', () => {
     const model = BertForSequenceClassification.fromConfig(bertConfig({ hiddenSize: 128, intermediateSize: 256 }));
     model.eval();
     assert.equal(traced(() => torch.inferenceMode(() => model.forward(paddedBatch()))).fused, false);
-    assert.equal(traced(() => torch.inferenceMode(() => model.forward(paddedBatch([5, 5])))).fused, true);
+    assert.equal(traced(() => torch.inferenceMode(() => model.forward(paddedBatch([40, 40])))).fused, true);
   });
 
   it('left padding and a batch without a mask give the eager results too', () => {
     torch.manualSeed(2);
     const model = BertForSequenceClassification.fromConfig(bertConfig());
     model.eval();
-    const left = paddedBatch([9, 4, 1], true);
-    const noMask = { input_ids: paddedBatch([6, 6]).input_ids };
+    const left = paddedBatch([30, 12, 3], true);
+    const noMask = { input_ids: paddedBatch([33, 33]).input_ids };
     for (const batch of [left, noMask]) {
       const eager = eagerOnly(() => torch.noGrad(() => model.forward(batch).logits));
       const { value, fused } = traced(() => torch.inferenceMode(() => model.forward(batch).logits.clone()));
