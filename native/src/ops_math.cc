@@ -12,8 +12,8 @@ namespace {
 
 // oneDNN's inner product instead of MKL's/OpenBLAS's GEMM for the products of few rows that
 // inference makes (a sentence at a time, a token at a time): on an AMD EPYC with AVX-512 and
-// torch 2.13, 30 rows 384→1536 took 164 µs against at::linear's 309, one row 2048→2048 246
-// against 518; at 384→384 it was slower (101 against 82), hence the minimum weight size.
+// torch 2.13, 30 rows 384→1536 took 174 µs against at::linear's 309, one row 2048→2048 246
+// against 518; at 384→384 it was slower (103 against 82), hence the minimum weight size.
 // Inference only (no autograd graph to record); FINETUNE_ONEDNN_LINEAR=0 turns it off.
 constexpr int64_t kOneDnnMaxRows = 64;
 constexpr int64_t kOneDnnMinWeight = int64_t{1} << 18;
