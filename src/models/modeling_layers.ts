@@ -75,6 +75,15 @@ export class LayerStack<L extends Module & EncoderLayer> extends Module {
   }
 }
 
+/**
+ * The first position of [batch, seq, hidden] as [batch, 1, hidden], the queries of a layer run
+ * for it alone. Contiguous: on a view whose rows lie seq·hidden apart, MKL's small products gave
+ * results that moved in the last bit with where the tensor was allocated.
+ */
+export function firstPosition(hidden: Tensor): Tensor {
+  return hidden.narrow(1, 0, 1).contiguous();
+}
+
 /** `FINETUNE_FIRST_TOKEN_LAST_LAYER=0` turns the pruned last layer off (to compare against the full one). */
 function firstTokenLastLayerAllowed(): boolean {
   return process.env.FINETUNE_FIRST_TOKEN_LAST_LAYER !== '0';

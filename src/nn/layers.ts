@@ -108,8 +108,12 @@ export class Dropout extends Module {
   forward(input: Tensor): Tensor {
     return F.dropout(input, this.p, this.training);
   }
-  /** forward() of a tensor drawnSize long along dim, narrowed to input, which is its leading slice. */
-  forwardLeadingSlice(input: Tensor, dim: number, drawnSize: number): Tensor {
+  /**
+   * forward() of a tensor drawnSize long along dim, narrowed to input, which is its leading
+   * slice; with no drawnSize, input is the whole tensor (forward()).
+   */
+  forwardLeadingSlice(input: Tensor, dim: number, drawnSize: number | undefined): Tensor {
+    if (drawnSize === undefined) return this.forward(input);
     return F.dropoutOfLeadingSlice(input, this.p, this.training, dim, drawnSize);
   }
   extraRepr(): string {

@@ -15,7 +15,7 @@ import { encoderOutput } from '../fused_encoder.js';
 import type { FusableLayer } from '../fused_encoder.js';
 import { readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
-import { LayerStack, embed, firstTokenLastLayer } from '../modeling_layers.js';
+import { LayerStack, embed, firstPosition, firstTokenLastLayer } from '../modeling_layers.js';
 import { classifySequences } from '../modeling_outputs.js';
 import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutputFor } from '../modeling_outputs.js';
 import { QA_HEAD_INPUTS, QA_LABEL_NAMES, TOKEN_HEAD_INPUTS, answerSpans, classifyTokens } from '../modeling_heads.js';
@@ -84,9 +84,7 @@ export class BertSelfAttention extends Module {
    * still attended to.
    */
   forward(hidden: Tensor, mask: Tensor | null, outputAttentions = false, firstTokenOnly = false): [Tensor, Tensor | null] {
-    // contiguous: on a view whose rows lie seq·hidden apart, MKL's small products gave results
-    // that moved in the last bit with where the tensor was allocated
-    const queries = firstTokenOnly ? hidden.narrow(1, 0, 1).contiguous() : hidden;
+    const queries = firstTokenOnly ? firstPosition(hidden) : hidden;
     return multiHeadAttention(this.query.forward(queries), this.key.forward(hidden), this.value.forward(hidden), {
       heads: this.numAttentionHeads, mask, dropoutP: this.dropout.p, training: this.training, needWeights: outputAttentions,
       dropoutQueryRows: firstTokenOnly ? hidden.size(1) : undefined,
@@ -109,9 +107,7 @@ export class BertSelfOutput extends Module {
 
   /** drawnLength: hidden is the first positions of a sequence this long, whose dropout draws it takes. */
   forward(hidden: Tensor, residual: Tensor, drawnLength?: number): Tensor {
-    const dense = this.dense.forward(hidden);
-    const dropped = drawnLength === undefined ? this.dropout.forward(dense) : this.dropout.forwardLeadingSlice(dense, 1, drawnLength);
-    return this.LayerNorm.forward(dropped.add(residual));
+    return this.LayerNorm.forward(this.dropout.forwardLeadingSlice(this.dense.forward(hidden), 1, drawnLength).add(residual));
   }
 }
 

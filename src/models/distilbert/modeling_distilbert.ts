@@ -14,7 +14,7 @@ import { multiHeadAttention } from '../attention.js';
 import { initNormalWeights } from '../initialization.js';
 import { readInputs } from '../model_inputs.js';
 import type { ModelInputs, ReadInputs } from '../model_inputs.js';
-import { LayerStack, embed, firstTokenLastLayer } from '../modeling_layers.js';
+import { LayerStack, embed, firstPosition, firstTokenLastLayer } from '../modeling_layers.js';
 import { classifySequences } from '../modeling_outputs.js';
 import type { BaseModelOutput, SequenceClassification, SequenceClassifierOutputFor } from '../modeling_outputs.js';
 import { PreTrainedModel } from '../modeling_utils.js';
@@ -84,9 +84,7 @@ export class MultiHeadSelfAttention extends Module {
 
   /** firstTokenOnly: only the first position queries (its context is [batch, 1, dim]). */
   forward(x: Tensor, mask: Tensor | null, outputAttentions = false, firstTokenOnly = false): [Tensor, Tensor | null] {
-    // contiguous: on a view whose rows lie seq·hidden apart, MKL's small products gave results
-    // that moved in the last bit with where the tensor was allocated
-    const queries = firstTokenOnly ? x.narrow(1, 0, 1).contiguous() : x;
+    const queries = firstTokenOnly ? firstPosition(x) : x;
     const [context, probs] = multiHeadAttention(this.q_lin.forward(queries), this.k_lin.forward(x), this.v_lin.forward(x), {
       heads: this.nHeads, mask, dropoutP: this.dropout.p, training: this.training, needWeights: outputAttentions,
       dropoutQueryRows: firstTokenOnly ? x.size(1) : undefined,
@@ -111,8 +109,7 @@ export class FFN extends Module {
 
   /** drawnLength: x is the first positions of a sequence this long, whose dropout draws it takes. */
   forward(x: Tensor, drawnLength?: number): Tensor {
-    const out = this.lin2.forward(this.activation(this.lin1.forward(x)));
-    return drawnLength === undefined ? this.dropout.forward(out) : this.dropout.forwardLeadingSlice(out, 1, drawnLength);
+    return this.dropout.forwardLeadingSlice(this.lin2.forward(this.activation(this.lin1.forward(x))), 1, drawnLength);
   }
 }
 
