@@ -5,8 +5,10 @@
 // Batch 1 (128 calls of one sentence) and batch 32 (4 calls of 32), sentences/s, median of
 // REPEATS passes after a warm-up. Each side is a fresh process (so peak RSS is its own), run one
 // after the other, at the machine's thread count and at 1. Both sides' labels and scores must
-// agree. ratio = finetune's rate / transformers' (≥ 1: finetune as fast or faster).
-//   HF_HUB_OFFLINE=1 npx tsx bench/pipeline.ts [--repeats 5]
+// agree. ratio = finetune's rate / transformers' (≥ 1: finetune as fast or faster). With
+// --rounds N the two sides alternate N times (ours, theirs, ours, …) and each rate is the median
+// over the rounds, so a slow minute of the machine weighs on both sides rather than on one.
+//   HF_HUB_OFFLINE=1 npx tsx bench/pipeline.ts [--repeats 5] [--rounds 3]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 import { logging, pipeline, torch } from '../src/index.js';
 import { miniLmWithFreshHead } from './minilm.js';
-import { cpuSummary, lastJsonLine, peerPython, sentencesPerSecond } from './peers/peers.js';
+import { cpuSummary, lastJsonLine, median, peerPython, sentencesPerSecond } from './peers/peers.js';
 
 const BATCHES = [1, 32];
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -32,6 +34,12 @@ async function worker(modelDir: string, sentencesFile: string, threads: number, 
   console.log(JSON.stringify({ rates, peakRssMiB: process.resourceUsage().maxRSS / 1024, predictions }));
 }
 
+/** Each batch's median rate and the highest peak RSS over the rounds; the first round's predictions. */
+function medianOfRounds(runs: SideResult[]): SideResult {
+  const rates = Object.fromEntries(BATCHES.map((b) => [b, median(runs.map((r) => r.rates[b]))]));
+  return { rates, peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)), predictions: runs[0].predictions };
+}
+
 const side = (command: string, args: string[]) => lastJsonLine<SideResult & { torch?: string; transformers?: string }>(command, args,
   { cwd: root, env: { ...process.env, HF_HUB_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false' } });
 
@@ -41,6 +49,7 @@ async function main(): Promise<void> {
     return i > 0 ? Number(process.argv[i + 1]) : fallback;
   };
   const repeats = arg('repeats', 5);
+  const rounds = Math.max(1, arg('rounds', 1));
   console.log(cpuSummary());
   const work = mkdtempSync(join(tmpdir(), 'ft-bench-pipeline-'));
   try {
@@ -51,12 +60,16 @@ async function main(): Promise<void> {
     const sentencesFile = join(work, 'sentences.json');
     writeFileSync(sentencesFile, JSON.stringify(lines.map((line) => (JSON.parse(line) as { sentence: string }).sentence)));
 
-    console.log(`\nsentences/s on 128 sentences of data/sentence-polarity/test.jsonl, median of ${repeats} passes, each side a fresh process`);
+    console.log(`\nsentences/s on 128 sentences of data/sentence-polarity/test.jsonl, median of ${repeats} passes, each side a fresh process, ${rounds} alternating round(s)`);
     console.log('threads batch   finetune   transformers   ratio   peak RSS ours/transformers (MiB)   max |score diff|');
     let versions = '';
     for (const threads of [...new Set([availableParallelism(), 1])]) {
-      const ours = side(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', modelDir, sentencesFile, String(threads), String(repeats)]);
-      const theirs = side(peerPython(), [join(root, 'bench/peers/pipeline.py'), modelDir, sentencesFile, String(threads), String(repeats)]);
+      const oursRuns: SideResult[] = [], theirsRuns: (SideResult & { torch?: string; transformers?: string })[] = [];
+      for (let round = 0; round < rounds; round++) {
+        oursRuns.push(side(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', modelDir, sentencesFile, String(threads), String(repeats)]));
+        theirsRuns.push(side(peerPython(), [join(root, 'bench/peers/pipeline.py'), modelDir, sentencesFile, String(threads), String(repeats)]));
+      }
+      const ours = medianOfRounds(oursRuns), theirs = { ...medianOfRounds(theirsRuns), torch: theirsRuns[0].torch, transformers: theirsRuns[0].transformers };
       versions = `transformers ${theirs.transformers} on torch ${theirs.torch}; finetune on libtorch ${torch.libtorchVersion}`;
       ours.predictions.forEach((p, i) => {
         if (p.label !== theirs.predictions[i].label) throw new Error(`sentence ${i}: finetune says ${p.label}, transformers ${theirs.predictions[i].label}`);

@@ -13,17 +13,30 @@ namespace {
 // oneDNN's inner product instead of MKL's/OpenBLAS's GEMM for the products of few rows that
 // inference makes (a sentence at a time, a token at a time): on an AMD EPYC with AVX-512 and
 // torch 2.13, 30 rows 384→1536 took 174 µs against at::linear's 309, one row 2048→2048 246
-// against 518; at 384→384 it was slower (103 against 82), hence the minimum weight size.
-// Inference only (no autograd graph to record); FINETUNE_ONEDNN_LINEAR=0 turns it off.
+// against 518; at 384→384 it was slower (103 against 82), hence the minimum weight size. On an
+// AMD EPYC with AVX2 only it was slower at every size (30 rows 384→1536: 457 µs against 416;
+// the pipeline's batch 1 fell from 84.6 to 78.1 sentences/s), so by default it runs only where
+// the CPU has AVX-512. Inference only (no autograd graph to record). FINETUNE_ONEDNN_LINEAR=0
+// turns it off, =1 on whatever the CPU; the switch is read at each call, as the others are.
 constexpr int64_t kOneDnnMaxRows = 64;
 constexpr int64_t kOneDnnMinWeight = int64_t{1} << 18;
 
+bool cpuHasAvx512() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+  return has;
+#else
+  return false;
+#endif
+}
+
 bool oneDnnLinearEnabled() {
-  static const bool enabled = [] {
-    const char* flag = std::getenv("FINETUNE_ONEDNN_LINEAR");
-    return at::hasMKLDNN() && !(flag && std::string(flag) == "0");
-  }();
-  return enabled;
+  if (!at::hasMKLDNN()) return false;
+  const char* flag = std::getenv("FINETUNE_ONEDNN_LINEAR");
+  if (flag && std::string(flag) == "0") return false;
+  if (flag && std::string(flag) == "1") return true;
+  return cpuHasAvx512();
 }
 
 bool oneDnnLinearApplies(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& b) {

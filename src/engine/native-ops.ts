@@ -164,7 +164,7 @@ export interface NativeOps {
   bmm(self: Tensor, other: Tensor): Tensor;
   outer(self: Tensor, other: Tensor): Tensor;
   linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
-  /** Whether inference products of few rows go through oneDNN (ops_math.cc; FINETUNE_ONEDNN_LINEAR=0 turns it off). */
+  /** Whether inference products of few rows go through oneDNN (ops_math.cc): where the CPU has AVX-512; FINETUNE_ONEDNN_LINEAR=0 turns it off, =1 on. */
   oneDnnLinearEnabled(): boolean;
   einsum(equation: string, operands: readonly Tensor[]): Tensor;
   // native/src/ops_nn.cc

@@ -54,7 +54,9 @@ describe('the fused encoder path (evaluation)', () => {
     }
   });
 
-  it('a batch of few tokens runs the eager layers, their feed-forward products on oneDNN, and gives the fused logits', () => {
+  // oneDNN is on by default only where the CPU has AVX-512 (ops_math.cc); forced on here so the
+  // test checks the same path on every CPU, and off, where 20 tokens take the fused kernel.
+  it('with oneDNN products, a batch of few tokens runs the eager layers, their feed-forward products on oneDNN, and gives the fused logits', () => withEnv('FINETUNE_ONEDNN_LINEAR', '1', () => {
     torch.manualSeed(0);
     // intermediate 1024: a 256×1024 weight, the smallest the oneDNN path takes (ops_math.cc)
     const model = BertForSequenceClassification.fromConfig(Object.assign(bertConfig({ intermediateSize: 1024 }), { numLabels: 3 })).eval();
@@ -68,7 +70,9 @@ describe('the fused encoder path (evaluation)', () => {
     const inBatch = traced(() => torch.noGrad(() => model.forward({ input_ids: few.input_ids.expand(4, 20).contiguous(), attention_mask: few.attention_mask.expand(4, 20).contiguous() }).logits.clone()));
     assert.ok(inBatch.fused, '80 tokens take the fused kernel');
     assert.ok(maxDiff(logits, inBatch.value.narrow(0, 0, 1)) < 1e-5, `max |Δ| ${maxDiff(logits, inBatch.value.narrow(0, 0, 1))}`);
-  });
+    const withoutOneDnn = withEnv('FINETUNE_ONEDNN_LINEAR', '0', () => traced(() => torch.noGrad(() => model.forward(few).logits.clone())));
+    assert.ok(withoutOneDnn.fused, 'without oneDNN, 20 tokens take the fused kernel');
+  }));
 
   it('BertModel: fused without padding; a padded batch keeps the eager layers, which compute the padding positions', () => {
     torch.manualSeed(1);
