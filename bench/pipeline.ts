@@ -68,6 +68,10 @@ async function main(): Promise<void> {
       for (let round = 0; round < rounds; round++) {
         oursRuns.push(side(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', modelDir, sentencesFile, String(threads), String(repeats)]));
         theirsRuns.push(side(peerPython(), [join(root, 'bench/peers/pipeline.py'), modelDir, sentencesFile, String(threads), String(repeats)]));
+        if (rounds > 1) {
+          const rates = (r: SideResult) => BATCHES.map((b) => r.rates[b].toFixed(1)).join(' / ');
+          console.log(`  round ${round + 1}, ${threads} thread(s), batch ${BATCHES.join(' / ')}: finetune ${rates(oursRuns[round])}, transformers ${rates(theirsRuns[round])}`);
+        }
       }
       const ours = medianOfRounds(oursRuns), theirs = { ...medianOfRounds(theirsRuns), torch: theirsRuns[0].torch, transformers: theirsRuns[0].transformers };
       versions = `transformers ${theirs.transformers} on torch ${theirs.torch}; finetune on libtorch ${torch.libtorchVersion}`;

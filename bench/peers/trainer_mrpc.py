@@ -9,6 +9,7 @@ Usage: .venv-peers/bin/python bench/peers/trainer_mrpc.py SETUP.json THREADS
 """
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -61,7 +62,8 @@ def main():
     print(json.dumps({'torch': torch.__version__, 'transformers': transformers.__version__, 'threads': torch.get_num_threads(),
                       'tokenize_s': tokenize_s, 'train_s': train_s, 'eval_s': eval_s,
                       'train_samples': setup['max_steps'] * setup['batch_size'], 'accuracy': metrics['eval_accuracy'],
-                      'eval_loss': metrics['eval_loss']}))
+                      'eval_loss': metrics['eval_loss'],
+                      'peak_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 main()
