@@ -68,7 +68,7 @@ async function ours(threads: number, maxStepsArg: string | null): Promise<Omit<R
 }
 
 /** One finetune run in a fresh process (`--worker`); the first writes the peer's setup file (the token ids). */
-function oursInProcess(threads: number, maxStepsArg: string | null, setupFile: string): Run & { maxSteps: number } {
+function oursInFreshProcess(threads: number, maxStepsArg: string | null, setupFile: string): Run & { maxSteps: number } {
   return lastJsonLine(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', String(threads), maxStepsArg ?? 'epoch', setupFile, ...process.argv.slice(2)],
     { cwd: process.cwd(), env: process.env });
 }
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     const setupFile = join(mkdtempSync(join(tmpdir(), 'finetune-bench-data-')), 'mrpc.json');
     let steps = 0;
     for (let r = 0; r < repeats; r++) {
-      const o = oursInProcess(threads, maxStepsArg, setupFile);
+      const o = oursInFreshProcess(threads, maxStepsArg, setupFile);
       steps = o.maxSteps;
       runs.ours.push(o);
       runs.peer.push(peer(setupFile, threads)); // after ours has finished: never at the same time
