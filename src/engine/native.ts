@@ -21,13 +21,16 @@ const prebuild = fromRoot(`prebuilds/${process.platform}-${process.arch}/finetun
 /**
  * The addon's path: FINETUNE_ADDON_DIR's finetune.node when set (e.g. build-pytorch/Release, the
  * build against PyTorch's wheel), else the source build when there is one, else the prebuilt binary.
+ * A relative FINETUNE_ADDON_DIR is looked for from the working directory, then from finetune's
+ * own root, so that processes started in another folder (the CLI's, a worker's) find the same one.
  */
 export function addonPath(): string {
   const dir = process.env.FINETUNE_ADDON_DIR;
   if (dir) {
-    const path = resolve(dir, 'finetune.node');
-    if (!existsSync(path)) {
-      throw new Error(`finetune: FINETUNE_ADDON_DIR=${dir} has no finetune.node (${path}); build it (npm run build:pytorch makes build-pytorch/Release) or unset FINETUNE_ADDON_DIR`);
+    const candidates = [...new Set([resolve(dir, 'finetune.node'), resolve(fromRoot(''), dir, 'finetune.node')])];
+    const path = candidates.find((c) => existsSync(c));
+    if (!path) {
+      throw new Error(`finetune: FINETUNE_ADDON_DIR=${dir} has no finetune.node (${candidates.join(', ')}); build it (npm run build:pytorch makes build-pytorch/Release) or unset FINETUNE_ADDON_DIR`);
     }
     return path;
   }

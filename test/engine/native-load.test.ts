@@ -4,11 +4,12 @@
 // as the prebuilt addon does on a machine without libtorch.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { addonPath, libtorchMissing } from '../../src/engine/native.js';
 
@@ -19,6 +20,28 @@ it('the addon loads from the source build in a checkout, or from FINETUNE_ADDON_
   const chosen = process.env.FINETUNE_ADDON_DIR;
   if (chosen) assert.equal(addonPath(), join(resolve(chosen), 'finetune.node'));
   else assert.match(addonPath(), /build\/Release\/finetune\.node$/);
+});
+
+it("a relative FINETUNE_ADDON_DIR is found from the working directory, else from finetune's root", () => {
+  const saved = process.env.FINETUNE_ADDON_DIR;
+  const savedCwd = process.cwd();
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const elsewhere = join(dir, 'elsewhere');
+  mkdirSync(join(elsewhere, 'local'), { recursive: true });
+  writeFileSync(join(elsewhere, 'local', 'finetune.node'), '');
+  try {
+    process.chdir(elsewhere);
+    process.env.FINETUNE_ADDON_DIR = 'local';
+    assert.equal(addonPath(), join(elsewhere, 'local', 'finetune.node'), 'from the working directory');
+    process.env.FINETUNE_ADDON_DIR = 'build/Release';
+    assert.equal(addonPath(), join(root, 'build', 'Release', 'finetune.node'), "from finetune's root");
+    process.env.FINETUNE_ADDON_DIR = 'no-such-build';
+    assert.throws(() => addonPath(), /no-such-build has no finetune\.node \(.*elsewhere.*no-such-build.*, .*no-such-build.*\)/);
+  } finally {
+    process.chdir(savedCwd);
+    if (saved === undefined) delete process.env.FINETUNE_ADDON_DIR;
+    else process.env.FINETUNE_ADDON_DIR = saved;
+  }
 });
 
 it('FINETUNE_ADDON_DIR without a finetune.node names the folder and how to build one', () => {
