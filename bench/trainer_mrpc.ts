@@ -10,7 +10,6 @@
 // its top operators.
 // Run: npx tsx bench/trainer_mrpc.ts [--max-steps 30 | --epoch] [--size mini|tiny] [--repeats 3] [--threads N] [--profile]
 //   (needs ../shared and FINETUNE_WITH_PYTHON=1 bash scripts/install.sh)
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,14 +72,11 @@ function oursInFreshProcess(threads: number, maxStepsArg: string | null, setupFi
     { cwd: process.cwd(), env: process.env });
 }
 
-type PeerRun = Run & { torch: string; transformers: string; peak_rss_mib: number };
+type PeerRun = Run & { torch: string; transformers: string };
 
 function peer(setupFile: string, threads: number): PeerRun {
-  const py = spawnSync(python, [new URL('./peers/trainer_mrpc.py', import.meta.url).pathname, setupFile, String(threads)], {
-    encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads), TOKENIZERS_PARALLELISM: 'false' },
-  });
-  if (py.status !== 0) throw new Error(`transformers peer failed: ${py.stderr || py.error}`);
-  return JSON.parse(py.stdout.trim().split('\n').at(-1)!);
+  return lastJsonLine(python, [fileURLToPath(new URL('./peers/trainer_mrpc.py', import.meta.url)), setupFile, String(threads)],
+    { cwd: process.cwd(), env: { ...process.env, OMP_NUM_THREADS: String(threads), TOKENIZERS_PARALLELISM: 'false' } });
 }
 
 async function worker(threads: number, maxStepsArg: string | null, setupFile: string): Promise<void> {

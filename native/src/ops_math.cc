@@ -1,6 +1,7 @@
 // Pointwise math, comparisons, reductions and matrix products. Second operands go through
 // Args::operand, so a JavaScript number behaves as a Python scalar would.
 #include <cstdlib>
+#include <cstring>
 
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
@@ -34,13 +35,13 @@ bool cpuHasAvx512() {
 bool oneDnnLinearEnabled() {
   if (!at::hasMKLDNN()) return false;
   const char* flag = std::getenv("FINETUNE_ONEDNN_LINEAR");
-  if (flag && std::string(flag) == "0") return false;
-  if (flag && std::string(flag) == "1") return true;
+  if (flag && std::strcmp(flag, "0") == 0) return false;
+  if (flag && std::strcmp(flag, "1") == 0) return true;
   return cpuHasAvx512();
 }
 
 bool oneDnnLinearApplies(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& b) {
-  if (at::GradMode::is_enabled() || !oneDnnLinearEnabled() || x.dim() < 1 || w.dim() != 2) return false;
+  if (at::GradMode::is_enabled() || x.dim() < 1 || w.dim() != 2) return false;
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
   if (at::autocast::is_autocast_enabled(at::kCPU)) return false;
 #else
@@ -52,7 +53,8 @@ bool oneDnnLinearApplies(const at::Tensor& x, const at::Tensor& w, const c10::op
   if (b && (!b->device().is_cpu() || b->layout() != at::kStrided || b->scalar_type() != at::kFloat || b->dim() != 1)) return false;
   if (x.size(-1) != w.size(1) || x.size(-1) == 0 || w.size(0) == 0) return false;
   const int64_t rows = x.numel() / x.size(-1);
-  return rows > 0 && rows <= kOneDnnMaxRows && w.numel() >= kOneDnnMinWeight;
+  // the switch last: the environment is read only for the products it could change
+  return rows > 0 && rows <= kOneDnnMaxRows && w.numel() >= kOneDnnMinWeight && oneDnnLinearEnabled();
 }
 
 at::Tensor linearOp(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& b) {
